@@ -1,0 +1,307 @@
+"""Content anchoring: make anchors from lines, and find them again in a changed text.
+
+A claim never stores line numbers as a key. It stores a hash per line (whitespace
+removed, so reformatting does not lose it), an exact hash per line (to tell whether
+the found line was changed), and hashes of a few neighbouring lines. Resolving an
+anchor against the current text works in two phases:
+
+1. *Locate*: every claimed or context line that occurs in the text seeds a diagonal
+   (current position minus claimed position); each seed is extended into a maximal
+   run of consecutive equal lines. Runs that carry too little evidence (only blank
+   lines, braces, or a single line that occurs several times in the file) are
+   rejected, so a claim never spreads to unrelated lines with the same content.
+   Runs are accepted greedily, strongest first, ties going to the run nearest to
+   the runs already accepted (or to the recorded line number).
+2. *Classify*: between two accepted anchors that are in order, the remaining claimed
+   lines and the current lines are diffed. Current lines that took the place of
+   claimed lines are *edited* (up to as many as were replaced), further lines that
+   sit between two claimed lines are *inserted*.
+
+This module knows nothing about claims, ledgers, git or who asks; it maps an
+`Anchor` and a text to per-line matches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from enum import Enum
+from functools import lru_cache
+from itertools import pairwise
+
+from foureyes.model import Anchor
+
+CONTEXT_LINES = 3
+# A line occurring more often than this is not used to seed a run (it still joins runs).
+MAX_SEED_OCCURRENCES = 64
+# Inside a gap between anchors, diff at most this many current lines (bounds the cost).
+MAX_GAP_LINES = 5000
+
+_WHITESPACE = re.compile(r"\s+")
+_WORD = re.compile(r"[A-Za-z0-9_]")
+# Lines that say nothing on their own, in any language we know.
+_TRIVIAL_WORDS = frozenset(
+    {
+        "pass", "else", "try", "finally", "return", "break", "continue", "end", "done",
+        "fi", "esac", "default", "do", "then", "begin", "none", "null", "nil", "true",
+        "false", "returnnone", "returnnull", "returnnil", "returntrue", "returnfalse",
+        "return0", "return1", "endif", "endfor", "endwhile", "else:", "try:", "finally:",
+    }
+)  # fmt: skip
+
+
+class Match(Enum):
+    """How one current line relates to a claim."""
+
+    SAME = "same"  # the claimed line, unchanged
+    REFORMATTED = "reformatted"  # the claimed line, changed only in whitespace
+    EDITED = "edited"  # took the place of a claimed line: derived from it, then changed
+    INSERTED = "inserted"  # added between two claimed lines after the claim was made
+
+
+@dataclass(frozen=True, slots=True)
+class LineMatch:
+    match: Match
+    claim_line: int | None  # index into the anchor's lines; None for inserted lines
+
+
+def loose_text(line: str) -> str:
+    return _WHITESPACE.sub("", line)
+
+
+@lru_cache(maxsize=200_000)
+def line_hash(line: str) -> str:
+    """Whitespace-insensitive hash that finds a line again after reformatting."""
+    data = loose_text(line).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=8).hexdigest()
+
+
+@lru_cache(maxsize=200_000)
+def exact_hash(line: str) -> str:
+    """Hash of the exact text (trailing whitespace aside) that tells whether a line changed."""
+    text = line.rstrip()
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=4).hexdigest()
+
+
+def is_trivial(line: str) -> bool:
+    """A line that cannot identify code on its own: blank, punctuation, a lone keyword."""
+    loose = loose_text(line)
+    if len(_WORD.findall(loose)) < 3:
+        return True
+    return loose.lower().rstrip(";:,") in _TRIVIAL_WORDS
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines as LSP numbers them (breaks are \\n, \\r\\n, \\r); a final break ends the last line."""
+    if not text:
+        return []
+    lines = _LINE_BREAK.split(text)
+    if lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+class TextIndex:
+    """The current text, hashed and indexed once so that many anchors resolve cheaply."""
+
+    __slots__ = ("exact", "keys", "lines", "positions", "trivial")
+
+    def __init__(self, text: str) -> None:
+        self.lines: list[str] = split_lines(text)
+        self.keys: list[str] = [line_hash(line) for line in self.lines]
+        self.exact: list[str] = [exact_hash(line) for line in self.lines]
+        self.positions: dict[str, list[int]] = {}
+        self.trivial: set[str] = set()
+        for position, (key, line) in enumerate(zip(self.keys, self.lines, strict=True)):
+            found = self.positions.get(key)
+            if found is None:
+                self.positions[key] = [position]
+                if is_trivial(line):
+                    self.trivial.add(key)
+            else:
+                found.append(position)
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+
+def make_anchor(lines: Sequence[str], start: int, end: int) -> Anchor:
+    """Anchor lines `start`..`end` (1-based, inclusive) of a text split into `lines`."""
+    if not 1 <= start <= end <= len(lines):
+        raise ValueError(f"lines {start}-{end} are outside a text of {len(lines)} lines")
+    first, last = start - 1, end  # 0-based half-open
+    block = lines[first:last]
+    before = lines[max(0, first - CONTEXT_LINES) : first]
+    after = lines[last : last + CONTEXT_LINES]
+    return Anchor(
+        start_line=start,
+        lines=tuple(line_hash(line) for line in block),
+        exact=tuple(exact_hash(line) for line in block),
+        before=tuple(line_hash(line) for line in before),
+        after=tuple(line_hash(line) for line in after),
+    )
+
+
+@dataclass(slots=True)
+class _Run:
+    lo: int  # first index into the claim sequence
+    hi: int  # one past the last
+    diagonal: int  # current position minus claim-sequence index
+    strength: int  # non-trivial lines in the run
+
+
+def resolve(anchor: Anchor, index: TextIndex) -> dict[int, LineMatch]:
+    """Map current line positions (0-based) to how they relate to the anchored lines."""
+    sequence = [*anchor.before, *anchor.lines, *anchor.after]
+    block_lo = len(anchor.before)
+    block_hi = block_lo + len(anchor.lines)
+    pairs = _locate(sequence, block_lo, anchor.start_line - 1, index)
+    # The start and end of the file are anchors too when the claim touched them.
+    if len(anchor.before) < CONTEXT_LINES and anchor.start_line - 1 == len(anchor.before):
+        pairs[-1] = -1
+    if len(anchor.after) < CONTEXT_LINES:
+        pairs[len(sequence)] = len(index)
+    result: dict[int, LineMatch] = {}
+    for s, position in pairs.items():
+        if block_lo <= s < block_hi:
+            claim_line = s - block_lo
+            same = anchor.exact[claim_line] == index.exact[position]
+            result[position] = LineMatch(Match.SAME if same else Match.REFORMATTED, claim_line)
+    _classify_gaps(anchor, sequence, block_lo, block_hi, pairs, index, result)
+    return result
+
+
+def _locate(sequence: list[str], block_lo: int, hint: int, index: TextIndex) -> dict[int, int]:
+    """Phase 1: accepted (claim-sequence index -> current position) pairs."""
+    keys = index.keys
+    size = len(keys)
+    runs: list[_Run] = []
+    seen: set[tuple[int, int]] = set()
+    for s, key in enumerate(sequence):
+        found = index.positions.get(key)
+        if not found or key in index.trivial or len(found) > MAX_SEED_OCCURRENCES:
+            continue
+        for position in found:
+            diagonal = position - s
+            if (s, diagonal) in seen:
+                continue
+            lo, hi = s, s + 1
+            while lo > 0 and lo + diagonal > 0 and keys[lo - 1 + diagonal] == sequence[lo - 1]:
+                lo -= 1
+            end = len(sequence)
+            while hi < end and hi + diagonal < size and keys[hi + diagonal] == sequence[hi]:
+                hi += 1
+            strength = 0
+            unique = False
+            for t in range(lo, hi):
+                seen.add((t, diagonal))
+                key_t = sequence[t]
+                if key_t not in index.trivial:
+                    strength += 1
+                    unique = unique or len(index.positions[key_t]) == 1
+            if unique or strength >= 2:
+                runs.append(_Run(lo, hi, diagonal, strength))
+    home = hint - block_lo
+    runs.sort(key=lambda run: (-run.strength, -(run.hi - run.lo), abs(run.diagonal - home)))
+    pairs: dict[int, int] = {}
+    used: set[int] = set()
+    accepted: list[int] = []
+    while runs:
+        run = runs.pop(0)
+        for s in range(run.lo, run.hi):
+            position = s + run.diagonal
+            if s not in pairs and position not in used:
+                pairs[s] = position
+                used.add(position)
+        if not accepted:
+            # The strongest run sets home; later ties go to runs near it.
+            accepted.append(run.diagonal)
+            runs.sort(key=lambda r: (-r.strength, -(r.hi - r.lo), abs(r.diagonal - run.diagonal)))
+    return pairs
+
+
+def _classify_gaps(
+    anchor: Anchor,
+    sequence: list[str],
+    block_lo: int,
+    block_hi: int,
+    pairs: dict[int, int],
+    index: TextIndex,
+    result: dict[int, LineMatch],
+) -> None:
+    """Phase 2: diff the claimed lines that were not found against the lines between anchors."""
+    ordered = sorted(pairs.items())
+    found_any_block_line = any(block_lo <= s < block_hi for s in pairs)
+    for (s1, p1), (s2, p2) in pairwise(ordered):
+        if p2 <= p1:
+            continue  # out of order: the piece moved; nothing lies between
+        missing_lo, missing_hi = max(s1 + 1, block_lo), min(s2, block_hi)
+        gap = p2 - p1 - 1
+        if gap == 0 or gap > MAX_GAP_LINES:
+            continue
+        inside_block = block_lo <= s1 and s2 < block_hi
+        if missing_lo >= missing_hi:
+            if inside_block:
+                for position in range(p1 + 1, p2):
+                    result[position] = LineMatch(Match.INSERTED, None)
+            continue
+        missing = missing_hi - missing_lo
+        if not found_any_block_line and gap > 2 * missing + 5:
+            continue  # only the context survived and the span between is not a rewrite of it
+        _diff_gap(anchor, sequence, s1, s2, p1, p2, block_lo, block_hi, index, result)
+
+
+def _diff_gap(
+    anchor: Anchor,
+    sequence: list[str],
+    s1: int,
+    s2: int,
+    p1: int,
+    p2: int,
+    block_lo: int,
+    block_hi: int,
+    index: TextIndex,
+    result: dict[int, LineMatch],
+) -> None:
+    old = sequence[s1 + 1 : s2]
+    new = index.keys[p1 + 1 : p2]
+    matcher = SequenceMatcher(None, old, new, autojunk=False)
+    leading_edge = s1 < block_lo  # the gap starts before the block: align edits to its end
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            for offset in range(i2 - i1):
+                s = s1 + 1 + i1 + offset
+                if block_lo <= s < block_hi:
+                    position = p1 + 1 + j1 + offset
+                    claim_line = s - block_lo
+                    same = anchor.exact[claim_line] == index.exact[position]
+                    match = Match.SAME if same else Match.REFORMATTED
+                    result[position] = LineMatch(match, claim_line)
+            continue
+        claimed = [s1 + 1 + i for i in range(i1, i2) if block_lo <= s1 + 1 + i < block_hi]
+        positions = [p1 + 1 + j for j in range(j1, j2)]
+        paired = min(len(claimed), len(positions))
+        if paired:
+            # Edits sit next to the anchor they are measured from: the end of a leading
+            # gap, the start of any other.
+            if leading_edge:
+                edited = zip(positions[-paired:], claimed[-paired:], strict=True)
+                extra = positions[:-paired]
+            else:
+                edited = zip(positions[:paired], claimed[:paired], strict=True)
+                extra = positions[paired:]
+            for position, s in edited:
+                result[position] = LineMatch(Match.EDITED, s - block_lo)
+        else:
+            extra = positions
+        # Lines beyond the replaced count are insertions only when claimed lines
+        # surround them; otherwise they were added next to the block, not into it.
+        if block_lo < s1 + 1 + i1 and s1 + 1 + i2 < block_hi:
+            for position in extra:
+                result[position] = LineMatch(Match.INSERTED, None)

@@ -1,0 +1,1 @@
+"""Where AI authorship comes from: manual marks, agent hooks, checkpoints, history."""

@@ -1,0 +1,1 @@
+"""The `foureyes` command: argv in, text or JSON out, documented exit codes."""

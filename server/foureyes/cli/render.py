@@ -1,0 +1,61 @@
+"""Plain-text views of engine answers for a terminal: blame columns and the status list."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import TextIO
+
+from foureyes.anchor import split_lines
+from foureyes.model import AiAuthorship, Contributor, FileReport, Region
+
+
+def render_blame(report: FileReport, text: str, out: TextIO) -> None:
+    region_of = {line: r for r in report.regions for line in range(r.start_line, r.end_line + 1)}
+    width = len(str(len(report.lines)))
+    for verdict, content in zip(report.lines, split_lines(text), strict=False):
+        claim = verdict.claim
+        agent = model = when = state = ""
+        if isinstance(claim, AiAuthorship):
+            agent, model = claim.agent, claim.model or ""
+        if claim is not None:
+            when = claim.at.date().isoformat()
+        region = region_of.get(verdict.line)
+        if region is not None and verdict.contributor is not Contributor.UNKNOWN:
+            state = region.review.state.value
+        out.write(
+            f"{verdict.line:>{width}} {verdict.contributor.value:<7} {agent[:14]:<14} "
+            f"{model[:16]:<16} {when:<10} {state:<17} | {content}\n"
+        )
+
+
+def describe_region(region: Region) -> str:
+    review = region.review
+    who = ", ".join(region.agents) or "unknown agent"
+    if region.models:
+        who += f" ({', '.join(region.models)})"
+    lines = f"{len(region.lines)} lines"
+    if region.mixed_lines:
+        lines += f", {region.mixed_lines} changed by a person"
+    approvals = f"{review.approvals}/{review.approvals_required} approvals"
+    return f"{review.state.value:<17} {who}; {lines}; {approvals}"
+
+
+def render_status(reports: Sequence[FileReport], out: TextIO) -> None:
+    regions = [region for report in reports for region in report.regions]
+    if not regions:
+        out.write(
+            "No AI-written code recorded in this repository.\n"
+            "Record some with: foureyes mark --ai PATH:START-END --agent NAME\n"
+        )
+        return
+    width = max(len(f"{r.path}:{r.start_line}-{r.end_line}") for r in regions)
+    for region in regions:
+        where = f"{region.path}:{region.start_line}-{region.end_line}"
+        out.write(f"{where:<{width}}  {describe_region(region)}\n")
+    states = Counter(region.review.state.value for region in regions)
+    files = len({region.path for region in regions})
+    breakdown = ", ".join(f"{count} {state}" for state, count in sorted(states.items()))
+    noun = "region" if len(regions) == 1 else "regions"
+    files_noun = "file" if files == 1 else "files"
+    out.write(f"\n{len(regions)} AI {noun} in {files} {files_noun}: {breakdown}\n")

@@ -1,0 +1,244 @@
+"""Value types shared by every layer: claims, anchors, line authorship, regions, review state.
+
+This module is pure data. It must not know how claims are stored (ledger.py), how
+anchors are resolved (anchor.py), or who shows the results (lsp/, cli/). Everything
+here is immutable so that results can be cached and shared between threads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import ClassVar
+
+
+class Contributor(StrEnum):
+    """Who wrote a line, in Agent Trace's vocabulary."""
+
+    AI = "ai"
+    MIXED = "mixed"  # AI-written, later changed by a person: still needs review
+    HUMAN = "human"
+    UNKNOWN = "unknown"
+
+
+class ReviewState(StrEnum):
+    """Where an AI region stands in review, from least to most settled."""
+
+    UNREVIEWED = "unreviewed"
+    REVIEW_REQUESTED = "review-requested"
+    CHANGES_REQUESTED = "changes-requested"
+    APPROVED = "approved"
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """A person as git knows them. The email is the key; the name is for display."""
+
+    name: str
+    email: str
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>" if self.name else f"<{self.email}>"
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """Where a claim sits, by content: hashes of the claimed lines plus a little context.
+
+    `lines` holds whitespace-insensitive hashes (used to find the lines again),
+    `exact` holds hashes of the exact text (used to tell whether a found line was
+    changed since). `before` and `after` hash up to a few neighbouring lines, nearest
+    last and nearest first respectively. `start_line` is 1-based and only a hint.
+    """
+
+    start_line: int
+    lines: tuple[str, ...]
+    exact: tuple[str, ...]
+    before: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if len(self.lines) != len(self.exact):
+            raise ValueError("an anchor needs one exact hash per line hash")
+        if not self.lines:
+            raise ValueError("an anchor must cover at least one line")
+
+    @property
+    def line_count(self) -> int:
+        return len(self.lines)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClaimBase:
+    """Fields every event in the ledger carries.
+
+    `extra` keeps fields this version does not know, so that a newer writer's
+    information survives being read and re-written by an older reader.
+    """
+
+    KIND: ClassVar[str] = ""
+
+    id: str
+    at: datetime
+    by: Identity
+    extra: Mapping[str, object] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AnchoredClaim(ClaimBase):
+    """A claim about specific lines of one file."""
+
+    path: str
+    anchor: Anchor
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AiAuthorship(AnchoredClaim):
+    """These lines were written by an AI agent."""
+
+    KIND: ClassVar[str] = "ai"
+
+    agent: str
+    model: str | None = None
+    session: str | None = None
+    source: str = "manual"
+    confidence: float = 1.0
+    replaced: int = 0  # lines of existing code that the edit removed or rewrote
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HumanAuthorship(AnchoredClaim):
+    """A person states that they wrote these lines (overrides earlier AI claims)."""
+
+    KIND: ClassVar[str] = "human"
+
+    source: str = "manual"
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReviewRequest(AnchoredClaim):
+    """Someone asks for these lines to be reviewed."""
+
+    KIND: ClassVar[str] = "review-request"
+
+    reviewers: tuple[str, ...] = ()
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Approval(AnchoredClaim):
+    """A reviewer approves exactly the text these lines had when they approved."""
+
+    KIND: ClassVar[str] = "approval"
+
+    note: str | None = None
+    signature: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChangesRequested(AnchoredClaim):
+    """A reviewer asks for changes to these lines."""
+
+    KIND: ClassVar[str] = "changes-requested"
+
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Dismissal(ClaimBase):
+    """Withdraws earlier events by id (a revoked approval, a cancelled request)."""
+
+    KIND: ClassVar[str] = "dismissal"
+
+    targets: tuple[str, ...]
+    reason: str | None = None
+
+
+Authorship = AiAuthorship | HumanAuthorship
+ReviewClaim = ReviewRequest | Approval | ChangesRequested
+Claim = AiAuthorship | HumanAuthorship | ReviewRequest | Approval | ChangesRequested | Dismissal
+
+CLAIM_TYPES: Mapping[str, type[Claim]] = {
+    cls.KIND: cls
+    for cls in (AiAuthorship, HumanAuthorship, ReviewRequest, Approval, ChangesRequested, Dismissal)
+}
+
+
+@dataclass(frozen=True, slots=True)
+class LineAuthorship:
+    """The verdict for one line of the current text.
+
+    `claim` is the authorship claim that decided it (None for unknown lines and for
+    lines a person inserted into an AI block). `claim_line` is the index of the line
+    inside that claim's anchor, so callers can tell which captured line this is.
+    """
+
+    line: int  # 1-based
+    contributor: Contributor
+    claim: Authorship | None = None
+    claim_line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    """The review situation of one region."""
+
+    state: ReviewState
+    approvals_required: int
+    approvers: tuple[Identity, ...] = ()  # distinct people whose approval covers every line
+    requests: tuple[ReviewRequest, ...] = ()
+    changes_requested: tuple[ChangesRequested, ...] = ()
+
+    @property
+    def approvals(self) -> int:
+        return len(self.approvers)
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    """A maximal run of AI-authored (ai or mixed) lines; blank lines inside do not split it."""
+
+    id: str
+    path: str
+    start_line: int  # 1-based, inclusive
+    end_line: int  # 1-based, inclusive
+    lines: tuple[LineAuthorship, ...]  # the ai and mixed lines, in order
+    review: Review
+
+    @property
+    def claims(self) -> tuple[AiAuthorship, ...]:
+        seen: dict[str, AiAuthorship] = {}
+        for line in self.lines:
+            if isinstance(line.claim, AiAuthorship):
+                seen.setdefault(line.claim.id, line.claim)
+        return tuple(seen.values())
+
+    @property
+    def agents(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(claim.agent for claim in self.claims))
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c.model for c in self.claims if c.model))
+
+    @property
+    def mixed_lines(self) -> int:
+        return sum(1 for line in self.lines if line.contributor is Contributor.MIXED)
+
+    def contains(self, line: int) -> bool:
+        return self.start_line <= line <= self.end_line
+
+
+@dataclass(frozen=True, slots=True)
+class FileReport:
+    """The engine's answer for one file: every line's authorship and the AI regions."""
+
+    path: str
+    lines: tuple[LineAuthorship, ...]
+    regions: tuple[Region, ...]
+
+    def region_at(self, line: int) -> Region | None:
+        return next((r for r in self.regions if r.contains(line)), None)

@@ -1,0 +1,206 @@
+"""The git repository foureyes works in: its root, paths inside it, identity, renames, files.
+
+Everything that runs `git` for the engine lives here, so that callers ask questions
+("who am I?", "what is this file called now?") instead of parsing git output. It
+must not know about claims, anchors or faces.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+from pathlib import Path, PurePosixPath
+
+from foureyes.errors import EnvironmentProblem, UsageError
+from foureyes.model import Identity
+
+FOUREYES_DIR = ".foureyes"
+LEDGER_NAME = "ledger.jsonl"
+CACHE_DIR = "cache"
+# Files larger than this are not analysed; they are almost never hand-reviewed code.
+MAX_FILE_BYTES = 8 * 1024 * 1024
+
+
+class Repository:
+    """A git working tree, addressed by repository-relative POSIX paths."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self._renames_lock = threading.Lock()
+        self._renames_key: tuple[str, float] | None = None
+        self._renames: dict[str, str] = {}
+        self._git_dir: Path | None = None
+
+    @classmethod
+    def discover(cls, start: Path | None = None) -> Repository:
+        """The repository containing `start` (default: the current directory)."""
+        where = (start or Path.cwd()).resolve()
+        if where.is_file():
+            where = where.parent
+        try:
+            top = _git(where, "rev-parse", "--show-toplevel").strip()
+        except EnvironmentProblem as error:
+            raise EnvironmentProblem(
+                f"{where} is not inside a git repository",
+                "run foureyes inside a git working tree (or `git init` one first)",
+            ) from error
+        return cls(Path(top))
+
+    # --- layout -------------------------------------------------------------------
+
+    @property
+    def foureyes_dir(self) -> Path:
+        return self.root / FOUREYES_DIR
+
+    @property
+    def ledger_path(self) -> Path:
+        return self.foureyes_dir / LEDGER_NAME
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.foureyes_dir / CACHE_DIR
+
+    # --- paths --------------------------------------------------------------------
+
+    def relpath(self, path: str | os.PathLike[str]) -> str:
+        """The repository-relative POSIX path of `path` (absolute, or relative to cwd)."""
+        candidate = Path(path)
+        if not candidate.is_absolute():
+            candidate = Path.cwd() / candidate
+        resolved = candidate.resolve()
+        try:
+            relative = resolved.relative_to(self.root)
+        except ValueError:
+            raise UsageError(
+                f"{path} is outside the repository at {self.root}",
+                "foureyes only tracks files inside the repository it runs in",
+            ) from None
+        if not relative.parts:
+            raise UsageError(f"{path} is the repository root, not a file")
+        if relative.parts[0] == ".git":
+            raise UsageError(f"{path} is inside .git, which foureyes does not track")
+        return PurePosixPath(*relative.parts).as_posix()
+
+    def abspath(self, relpath: str) -> Path:
+        return self.root / relpath
+
+    def read_text(self, relpath: str) -> str:
+        """The working-tree text of a file; a clear error for binary, huge or missing files."""
+        path = self.abspath(relpath)
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            raise UsageError(f"{relpath} does not exist in the working tree") from None
+        if not path.is_file():
+            raise UsageError(f"{relpath} is not a regular file")
+        if size > MAX_FILE_BYTES:
+            raise UsageError(
+                f"{relpath} is {size // 1024} KiB; foureyes skips files over "
+                f"{MAX_FILE_BYTES // (1024 * 1024)} MiB"
+            )
+        data = path.read_bytes()
+        if b"\0" in data[:8192]:
+            raise UsageError(f"{relpath} is a binary file; foureyes tracks text files only")
+        return data.decode("utf-8", errors="replace")
+
+    # --- git ----------------------------------------------------------------------
+
+    def git(self, *args: str, stdin: str | None = None) -> str:
+        return _git(self.root, *args, stdin=stdin)
+
+    @property
+    def git_dir(self) -> Path:
+        if self._git_dir is None:
+            self._git_dir = Path(self.git("rev-parse", "--absolute-git-dir").strip())
+        return self._git_dir
+
+    def identity(self) -> Identity:
+        """The acting person, as git's user.name and user.email."""
+        email = self._config("user.email")
+        if not email:
+            raise EnvironmentProblem(
+                "git does not know who you are (user.email is not set)",
+                'run: git config user.email "you@example.com" && git config user.name "Your Name"',
+            )
+        return Identity(name=self._config("user.name") or "", email=email)
+
+    def _config(self, key: str) -> str | None:
+        try:
+            return self.git("config", "--get", key).strip() or None
+        except EnvironmentProblem:
+            return None
+
+    def head(self) -> str | None:
+        try:
+            return self.git("rev-parse", "--verify", "-q", "HEAD").strip() or None
+        except EnvironmentProblem:
+            return None
+
+    def current_name(self, path: str) -> str | None:
+        """Where a path that no longer exists went, following renames git recorded.
+
+        Committed renames come from history; staged ones (`git mv` before a commit)
+        from the index. None when git knows of no rename.
+        """
+        renames = self._rename_map()
+        seen = {path}
+        current = renames.get(path)
+        while current is not None and not self.abspath(current).exists():
+            if current in seen:
+                return None
+            seen.add(current)
+            current = renames.get(current)
+        return current
+
+    def _rename_map(self) -> dict[str, str]:
+        index = self.git_dir / "index"
+        try:
+            index_mtime = index.stat().st_mtime
+        except OSError:
+            index_mtime = 0.0
+        key = (self.head() or "", index_mtime)
+        with self._renames_lock:
+            if key != self._renames_key:
+                self._renames = self._read_renames(key[0])
+                self._renames_key = key
+            return self._renames
+
+    def _read_renames(self, head: str) -> dict[str, str]:
+        renames: dict[str, str] = {}
+        if head:
+            log = self.git(
+                "log", "--reverse", "--format=", "--name-status", "-M", "--diff-filter=R"
+            )
+            _add_renames(renames, log)
+            staged = self.git("diff", "--cached", "--name-status", "-M", "--diff-filter=R", "HEAD")
+        else:
+            staged = self.git("diff", "--cached", "--name-status", "-M", "--diff-filter=R")
+        _add_renames(renames, staged)
+        return renames
+
+
+def _add_renames(renames: dict[str, str], name_status: str) -> None:
+    for line in name_status.splitlines():
+        parts = line.split("\t")
+        if len(parts) == 3 and parts[0].startswith("R"):
+            renames[parts[1]] = parts[2]
+
+
+def _git(cwd: Path, *args: str, stdin: str | None = None) -> str:
+    try:
+        done = subprocess.run(
+            ["git", "-c", "core.quotepath=off", *args],
+            cwd=cwd,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            check=False,
+        )
+    except FileNotFoundError:
+        raise EnvironmentProblem("git is not installed or not on PATH", "install git") from None
+    if done.returncode != 0:
+        raise EnvironmentProblem(f"git {' '.join(args)} failed: {done.stderr.strip()}")
+    return done.stdout

@@ -1,0 +1,72 @@
+"""The public JSON shapes of engine answers, shared by `--json` output and editor requests.
+
+Documented in docs/cli.md; keep field names stable and only add fields. It must not
+know who prints or sends the JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from foureyes.model import AiAuthorship, FileReport, LineAuthorship, Region
+
+
+def _time(claim: AiAuthorship | object) -> str | None:
+    at = getattr(claim, "at", None)
+    return at.isoformat(timespec="seconds").replace("+00:00", "Z") if at else None
+
+
+def line_json(line: LineAuthorship, region: Region | None) -> dict[str, Any]:
+    claim = line.claim
+    record: dict[str, Any] = {
+        "line": line.line,
+        "contributor": line.contributor.value,
+        "claim": claim.id if claim else None,
+        "by": claim.by.email if claim else None,
+        "at": _time(claim) if claim else None,
+    }
+    if isinstance(claim, AiAuthorship):
+        record.update(
+            agent=claim.agent,
+            model=claim.model,
+            session=claim.session,
+            source=claim.source,
+            confidence=claim.confidence,
+        )
+    record["region"] = region.id if region else None
+    record["review"] = region.review.state.value if region else None
+    return record
+
+
+def region_json(region: Region) -> dict[str, Any]:
+    review = region.review
+    return {
+        "id": region.id,
+        "path": region.path,
+        "start_line": region.start_line,
+        "end_line": region.end_line,
+        "ai_lines": len(region.lines) - region.mixed_lines,
+        "mixed_lines": region.mixed_lines,
+        "agents": list(region.agents),
+        "models": list(region.models),
+        "claims": [claim.id for claim in region.claims],
+        "replaced": sum(claim.replaced for claim in region.claims),
+        "recorded_by": sorted({claim.by.email for claim in region.claims}),
+        "recorded_at": min(_time(c) or "" for c in region.claims) if region.claims else None,
+        "review": {
+            "state": review.state.value,
+            "approvals": review.approvals,
+            "approvals_required": review.approvals_required,
+            "approvers": [identity.email for identity in review.approvers],
+            "reviewers_requested": sorted({r for req in review.requests for r in req.reviewers}),
+        },
+    }
+
+
+def file_json(report: FileReport) -> dict[str, Any]:
+    region_of = {line: r for r in report.regions for line in range(r.start_line, r.end_line + 1)}
+    return {
+        "path": report.path,
+        "lines": [line_json(line, region_of.get(line.line)) for line in report.lines],
+        "regions": [region_json(region) for region in report.regions],
+    }
