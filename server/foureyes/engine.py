@@ -269,20 +269,32 @@ class Engine:
 
 
 def _ai_runs(lines: Sequence[LineAuthorship], texts: Sequence[str]) -> list[list[LineAuthorship]]:
-    """Maximal runs of ai/mixed lines; blank lines between two of them do not split a run."""
+    """Maximal runs of ai/mixed lines, from a non-blank line to a non-blank line.
+
+    Blank lines between two AI lines do not split a run; blank AI lines at its ends
+    are left out so a region starts and ends on code.
+    """
     runs: list[list[LineAuthorship]] = []
     current: list[LineAuthorship] = []
     for line, text in zip(lines, texts, strict=True):
+        blank = not text.strip()
         if line.contributor in _AI_LIKE:
-            current.append(line)
-        elif current and not text.strip() and line.contributor is not Contributor.HUMAN:
+            if current or not blank:
+                current.append(line)
+        elif current and blank and line.contributor is not Contributor.HUMAN:
             continue
         elif current:
             runs.append(current)
             current = []
     if current:
         runs.append(current)
-    return runs
+    return [_trim_blank_end(run, texts) for run in runs]
+
+
+def _trim_blank_end(run: list[LineAuthorship], texts: Sequence[str]) -> list[LineAuthorship]:
+    while run and not texts[run[-1].line - 1].strip():
+        run.pop()
+    return run
 
 
 def _content_key(text: str) -> str:

@@ -1,0 +1,126 @@
+"""Shared fixtures: real git repositories in temporary directories, and the real CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from foureyes.cli.main import main
+
+FOUREYES = str(Path(sys.executable).with_name("foureyes"))
+
+
+@pytest.fixture(autouse=True)
+def _isolated_git(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tests never read the developer's own git configuration."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
+    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+@dataclass
+class GitRepo:
+    root: Path
+
+    def git(self, *args: str) -> str:
+        done = subprocess.run(
+            ["git", *args], cwd=self.root, capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, f"git {' '.join(args)} failed: {done.stderr}"
+        return done.stdout
+
+    def write(self, path: str, text: str) -> Path:
+        target = self.root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        return target
+
+    def read(self, path: str) -> str:
+        return (self.root / path).read_text(encoding="utf-8")
+
+    def commit(self, message: str) -> str:
+        self.git("add", "-A")
+        self.git("commit", "-q", "-m", message)
+        return self.git("rev-parse", "HEAD").strip()
+
+    def foureyes(self, *args: str) -> Result:
+        """Run the CLI in-process (fast); `foureyes_process` runs the installed command."""
+        cwd = Path.cwd()
+        os.chdir(self.root)
+        out, err = _Capture(), _Capture()
+        real_out, real_err = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = out, err  # type: ignore[assignment]
+        try:
+            code = main(list(args))
+        finally:
+            sys.stdout, sys.stderr = real_out, real_err
+            os.chdir(cwd)
+        return Result(code, out.getvalue(), err.getvalue())
+
+    def foureyes_process(self, *args: str, stdin: str | None = None) -> Result:
+        done = subprocess.run(
+            [FOUREYES, *args], cwd=self.root, input=stdin, capture_output=True, text=True,
+            check=False,
+        )  # fmt: skip
+        return Result(done.returncode, done.stdout, done.stderr)
+
+
+class _Capture:
+    def __init__(self) -> None:
+        self._parts: list[str] = []
+
+    def write(self, text: str) -> int:
+        self._parts.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+    def getvalue(self) -> str:
+        return "".join(self._parts)
+
+
+def make_repo(root: Path, email: str = "dana@example.com", name: str = "Dana") -> GitRepo:
+    root.mkdir(parents=True, exist_ok=True)
+    repo = GitRepo(root)
+    repo.git("-c", "init.defaultBranch=main", "init", "-q")
+    repo.git("config", "user.email", email)
+    repo.git("config", "user.name", name)
+    repo.git("config", "commit.gpgsign", "false")
+    return repo
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Iterator[GitRepo]:
+    yield make_repo(tmp_path / "repo")
+
+
+def code_lines(prefix: str, count: int) -> list[str]:
+    """Distinct, code-like lines (no two alike) for building test files."""
+    return [f"{prefix}_value_{i} = compute_{prefix}({i}, scale={i * 7 % 13})" for i in range(count)]

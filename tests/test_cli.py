@@ -1,0 +1,179 @@
+"""The CLI's commands, messages and exit codes, in real git repositories."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import GitRepo, code_lines, make_repo
+
+
+def test_init_creates_ledger_merge_rule_and_ignored_cache(repo: GitRepo) -> None:
+    result = repo.foureyes("init")
+    assert result.code == 0
+    assert (repo.root / ".foureyes/ledger.jsonl").exists()
+    assert repo.git("check-attr", "merge", ".foureyes/ledger.jsonl").strip().endswith("union")
+    (repo.root / ".foureyes/cache").mkdir()
+    (repo.root / ".foureyes/cache/blob").write_text("derived")
+    assert repo.git("check-ignore", ".foureyes/cache/blob").strip() == ".foureyes/cache/blob"
+    untracked = repo.git("status", "--porcelain", "--untracked-files=all")
+    assert ".foureyes/ledger.jsonl" in untracked and "cache" not in untracked
+
+    again = repo.foureyes("init")
+    assert again.code == 0 and "already set up" in again.out
+    assert repo.read(".gitattributes").count("merge=union") == 1
+
+
+def test_init_keeps_existing_gitattributes(repo: GitRepo) -> None:
+    repo.write(".gitattributes", "*.png binary")  # no trailing newline
+    assert repo.foureyes("init").code == 0
+    assert repo.read(".gitattributes").splitlines() == [
+        "*.png binary",
+        "/.foureyes/ledger.jsonl merge=union",
+    ]
+
+
+def test_mark_blame_and_status(repo: GitRepo) -> None:
+    repo.write("src/app.py", "\n".join(code_lines("x", 12)) + "\n")
+    result = repo.foureyes(
+        "mark", "--ai", "src/app.py:3-5", "--agent", "claude-code", "--model", "opus"
+    )
+    assert result.code == 0, result.err
+    assert "src/app.py:3-5" in result.out
+
+    blame = repo.foureyes("blame", "--json", "src/app.py").json()
+    assert [line["contributor"] for line in blame["lines"]] == (
+        ["unknown"] * 2 + ["ai"] * 3 + ["unknown"] * 7
+    )
+    line3 = blame["lines"][2]
+    assert line3["agent"] == "claude-code" and line3["model"] == "opus"
+    assert line3["by"] == "dana@example.com" and line3["review"] == "unreviewed"
+    assert [(r["start_line"], r["end_line"]) for r in blame["regions"]] == [(3, 5)]
+
+    status = repo.foureyes("status", "--json").json()
+    assert status["summary"] == {
+        "regions": 1,
+        "files": 1,
+        "lines": 3,
+        "by_state": {"unreviewed": 1},
+    }
+    region = status["regions"][0]
+    assert region["path"] == "src/app.py" and region["agents"] == ["claude-code"]
+
+    text = repo.foureyes("status")
+    assert "src/app.py:3-5" in text.out and "unreviewed" in text.out
+
+    human = repo.foureyes("mark", "--human", "src/app.py:4")
+    assert human.code == 0
+    after = repo.foureyes("blame", "--json", "src/app.py").json()
+    assert [line["contributor"] for line in after["lines"][2:5]] == ["ai", "human", "ai"]
+    assert len(after["regions"]) == 2
+
+
+def test_blame_text_output_shows_each_line(repo: GitRepo) -> None:
+    repo.write("a.py", "first = 1\nsecond = 2\n")
+    repo.foureyes("mark", "--ai", "a.py:2", "--agent", "aider")
+    out = repo.foureyes("blame", "a.py").out.splitlines()
+    assert out[0].split()[:2] == ["1", "unknown"] and out[0].endswith("| first = 1")
+    assert out[1].split()[:3] == ["2", "ai", "aider"] and out[1].endswith("| second = 2")
+
+
+def test_status_with_nothing_recorded_says_how_to_start(repo: GitRepo) -> None:
+    result = repo.foureyes("status")
+    assert result.code == 0
+    assert "No AI-written code recorded" in result.out and "foureyes mark" in result.out
+
+
+def test_blame_of_a_multibyte_file(repo: GitRepo) -> None:
+    repo.write("u.py", "name = 'Zoë'\nemoji = '🎉 party'\nplain = 1\n")
+    repo.foureyes("mark", "--ai", "u.py:2", "--agent", "claude-code")
+    lines = repo.foureyes("blame", "--json", "u.py").json()["lines"]
+    assert [line["contributor"] for line in lines] == ["unknown", "ai", "unknown"]
+
+
+# --- errors: each names the input and the fix, with a documented exit code --------------
+
+
+def test_mark_outside_the_repository_is_refused(repo: GitRepo, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.py"
+    outside.write_text("x = 1\n")
+    result = repo.foureyes("mark", "--ai", f"{outside}:1")
+    assert result.code == 2
+    assert "outside the repository" in result.err
+    assert not (repo.root / ".foureyes/ledger.jsonl").exists()
+
+
+def test_mark_with_bad_ranges(repo: GitRepo) -> None:
+    repo.write("a.py", "one = 1\ntwo = 2\n")
+    for argument, message in [
+        ("a.py", "is not PATH:START-END"),
+        ("a.py:x-y", "is not PATH:START-END"),
+        ("a.py:2-1", "END must not be before START"),
+        ("a.py:0", "lines count from 1"),
+        ("a.py:1-9", "outside the file, which has 2 lines"),
+        ("missing.py:1", "does not exist"),
+        (".git/config:1", "inside .git"),
+    ]:
+        result = repo.foureyes("mark", "--ai", argument)
+        assert result.code == 2, argument
+        assert message in result.err, (argument, result.err)
+    # Nothing was written for any of them, and a bad range among good ones writes nothing.
+    result = repo.foureyes("mark", "--ai", "a.py:1", "a.py:5")
+    assert result.code == 2
+    assert not (repo.root / ".foureyes/ledger.jsonl").exists()
+
+
+def test_binary_and_huge_files_get_clear_errors(repo: GitRepo) -> None:
+    (repo.root / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0binary")
+    result = repo.foureyes("blame", "logo.png")
+    assert result.code == 2 and "binary file" in result.err
+    (repo.root / "huge.txt").write_text("x = 1\n" * (2 * 1024 * 1024))
+    result = repo.foureyes("blame", "huge.txt")
+    assert result.code == 2 and "skips files over" in result.err
+
+
+def test_human_mark_takes_no_agent(repo: GitRepo) -> None:
+    repo.write("a.py", "one = 1\n")
+    result = repo.foureyes("mark", "--human", "a.py:1", "--agent", "x")
+    assert result.code == 2 and "do not go with --human" in result.err
+
+
+def test_not_a_repository(tmp_path: Path) -> None:
+    plain = make_repo(tmp_path / "r")
+    (plain.root / ".git").rename(tmp_path / "not-git")
+    result = plain.foureyes("status")
+    assert result.code == 3 and "not inside a git repository" in result.err
+
+
+def test_missing_identity_is_explained(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r")
+    repo.git("config", "--unset", "user.email")
+    repo.write("a.py", "one = 1\n")
+    result = repo.foureyes("mark", "--ai", "a.py:1")
+    assert result.code == 3
+    assert "user.email is not set" in result.err and "git config user.email" in result.err
+
+
+def test_broken_ledger_lines_are_warned_about_and_skipped(repo: GitRepo) -> None:
+    repo.write("a.py", "one = 1\ntwo = 2\n")
+    repo.foureyes("mark", "--ai", "a.py:1", "--agent", "codex")
+    ledger = repo.root / ".foureyes/ledger.jsonl"
+    with ledger.open("a") as handle:
+        handle.write("this is not json\n")
+    repo.foureyes("mark", "--ai", "a.py:2", "--agent", "codex")
+    with ledger.open("a") as handle:
+        handle.write('{"v": 1, "kind": "ai", "id": "torn')
+    result = repo.foureyes("blame", "--json", "a.py")
+    assert result.code == 0
+    assert [line["contributor"] for line in result.json()["lines"]] == ["ai", "ai"]
+    assert "line 2: not valid JSON" in result.err
+    assert "line 4: torn last line" in result.err
+
+
+def test_installed_command_help_and_exit_codes(repo: GitRepo) -> None:
+    result = repo.foureyes_process("--help")
+    assert result.code == 0
+    for command in ("init", "mark", "blame", "status"):
+        assert command in result.out
+    assert "exit codes:" in result.out
+    assert repo.foureyes_process("blame").code == 2  # missing PATH: argparse usage error
+    assert repo.foureyes_process("status", "--json").code == 0

@@ -1,0 +1,133 @@
+"""`foureyes blame --json` keeps a claim on exactly its lines through real git workflows.
+
+Every test works in a real git repository: inserts, moves, `git mv`, rebase, squash
+merge, cherry-pick, and a person's edit of one claimed line.
+"""
+
+from __future__ import annotations
+
+from conftest import GitRepo, code_lines
+
+
+def ai_lines(repo: GitRepo, path: str) -> list[int]:
+    result = repo.foureyes("blame", "--json", path)
+    assert result.code == 0, result.err
+    return [line["line"] for line in result.json()["lines"] if line["contributor"] == "ai"]
+
+
+def contributors(repo: GitRepo, path: str) -> dict[int, str]:
+    result = repo.foureyes("blame", "--json", path)
+    assert result.code == 0, result.err
+    return {
+        line["line"]: line["contributor"]
+        for line in result.json()["lines"]
+        if line["contributor"] != "unknown"
+    }
+
+
+BLOCK = [
+    "def refund(payment_id, reason):",
+    "    command = f'billing-tool refund {payment_id}'",
+    "",
+    "    result = run_command(command, shell=True)",
+    "    if result.returncode != 0:",
+    "        return None",
+    "    return result.stdout",
+]
+
+
+def base_file() -> list[str]:
+    return [*code_lines("head", 30), "", *code_lines("tail", 40)]
+
+
+def test_claim_survives_insertions_moves_rename_and_rebase(repo: GitRepo) -> None:
+    lines = base_file()
+    repo.write("app.py", "\n".join(lines) + "\n")
+    repo.commit("base")
+    base = repo.git("rev-parse", "HEAD").strip()
+
+    # The agent writes a block after line 31; it is recorded, then committed.
+    lines = lines[:31] + BLOCK + lines[31:]
+    repo.write("app.py", "\n".join(lines) + "\n")
+    assert repo.foureyes("mark", "--ai", "app.py:32-38", "--agent", "claude-code").code == 0
+    repo.commit("agent adds refund")
+    assert ai_lines(repo, "app.py") == list(range(32, 39))
+
+    # 50 lines inserted above the block.
+    lines = code_lines("inserted", 50) + lines
+    repo.write("app.py", "\n".join(lines) + "\n")
+    repo.commit("insert above")
+    assert ai_lines(repo, "app.py") == list(range(82, 89))
+
+    # The block moves lower in the file.
+    start = lines.index(BLOCK[0])
+    block = lines[start : start + len(BLOCK)]
+    rest = lines[:start] + lines[start + len(BLOCK) :]
+    lines = rest[:100] + block + rest[100:]
+    repo.write("app.py", "\n".join(lines) + "\n")
+    repo.commit("move the block lower")
+    assert ai_lines(repo, "app.py") == list(range(101, 108))
+
+    # The file is renamed with git mv and committed.
+    (repo.root / "billing").mkdir()
+    repo.git("mv", "app.py", "billing/payments.py")
+    assert ai_lines(repo, "billing/payments.py") == list(range(101, 108))  # staged rename
+    repo.commit("rename")
+    assert ai_lines(repo, "billing/payments.py") == list(range(101, 108))
+
+    # Meanwhile main moved on; the feature branch is rebased onto it.
+    repo.git("branch", "-m", "feature")
+    repo.git("checkout", "-q", "-b", "main", base)
+    repo.write("other.py", "print('unrelated work on main')\n")
+    repo.commit("unrelated work on main")
+    repo.git("checkout", "-q", "feature")
+    repo.git("rebase", "-q", "main")
+    assert (repo.root / "other.py").exists()
+    assert ai_lines(repo, "billing/payments.py") == list(range(101, 108))
+
+    # A person edits one claimed line: only that line becomes mixed.
+    lines = repo.read("billing/payments.py").splitlines()
+    edited = lines.index(BLOCK[3])
+    lines[edited] = "    result = run_command(command, shell=False, timeout=30)"
+    repo.write("billing/payments.py", "\n".join(lines) + "\n")
+    verdicts = contributors(repo, "billing/payments.py")
+    assert verdicts == {n: ("mixed" if n == edited + 1 else "ai") for n in range(101, 108)}
+
+
+def test_claim_survives_squash_merge_and_cherry_pick(repo: GitRepo) -> None:
+    lines = base_file()
+    repo.write("app.py", "\n".join(lines) + "\n")
+    repo.commit("base")
+    repo.git("checkout", "-q", "-b", "feature")
+    lines = lines[:10] + BLOCK + lines[10:]
+    repo.write("app.py", "\n".join(lines) + "\n")
+    assert repo.foureyes("mark", "--ai", "app.py:11-17", "--agent", "cursor").code == 0
+    feature = repo.commit("agent work")
+
+    repo.git("checkout", "-q", "main")
+    repo.write("app.py", "\n".join(code_lines("main_only", 5) + base_file()) + "\n")
+    repo.commit("main inserts lines at the top")
+    repo.git("merge", "-q", "--squash", "feature")
+    repo.commit("squashed feature")
+    assert ai_lines(repo, "app.py") == list(range(16, 23))
+
+    repo.git("checkout", "-q", "-b", "release", "HEAD~1")
+    repo.git("cherry-pick", feature)
+    assert ai_lines(repo, "app.py") == list(range(16, 23))
+
+
+def test_ledger_merges_from_parallel_branches_without_conflict(repo: GitRepo) -> None:
+    repo.write("a.py", "\n".join(code_lines("a", 20)) + "\n")
+    repo.write("b.py", "\n".join(code_lines("b", 20)) + "\n")
+    assert repo.foureyes("init").code == 0
+    repo.commit("base")
+    repo.git("checkout", "-q", "-b", "left")
+    assert repo.foureyes("mark", "--ai", "a.py:1-5", "--agent", "claude-code").code == 0
+    repo.commit("left claims")
+    repo.git("checkout", "-q", "main")
+    assert repo.foureyes("mark", "--ai", "b.py:3-4", "--agent", "codex").code == 0
+    repo.commit("main claims")
+    repo.git("merge", "-q", "--no-edit", "left")
+    assert ai_lines(repo, "a.py") == [1, 2, 3, 4, 5]
+    assert ai_lines(repo, "b.py") == [3, 4]
+    assert "<<<<<<<" not in repo.read(".foureyes/ledger.jsonl")

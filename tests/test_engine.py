@@ -1,0 +1,195 @@
+"""The engine's one query: regions, authorship precedence, review state, caching."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from conftest import GitRepo, code_lines
+from foureyes.anchor import make_anchor, split_lines
+from foureyes.engine import Engine, ReviewRules
+from foureyes.ledger import Ledger, new_id
+from foureyes.model import (
+    AiAuthorship,
+    Approval,
+    ChangesRequested,
+    Contributor,
+    Dismissal,
+    HumanAuthorship,
+    Identity,
+    ReviewRequest,
+    ReviewState,
+)
+from foureyes.repo import Repository
+
+DANA = Identity("Dana", "dana@example.com")  # brings in the AI code
+SAM = Identity("Sam Senior", "sam@example.com")
+RIA = Identity("Ria Reviewer", "ria@example.com")
+T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+
+
+class World:
+    """A repository with one file and a ledger we append claims to directly."""
+
+    def __init__(self, repo: GitRepo, lines: list[str]) -> None:
+        self.repo = repo
+        self.text = "\n".join(lines) + "\n"
+        repo.write("app.py", self.text)
+        self.engine = Engine(Repository(repo.root))
+        self.ledger = Ledger(self.engine.repo.ledger_path)
+        self.clock = T0
+
+    def tick(self) -> datetime:
+        self.clock += timedelta(minutes=1)
+        return self.clock
+
+    def anchor(self, start: int, end: int):
+        return make_anchor(split_lines(self.text), start, end)
+
+    def ai(self, start: int, end: int, **fields) -> AiAuthorship:
+        claim = AiAuthorship(
+            id=new_id(), at=self.tick(), by=fields.pop("by", DANA), path="app.py",
+            anchor=self.anchor(start, end), agent=fields.pop("agent", "claude-code"), **fields,
+        )  # fmt: skip
+        self.ledger.append([claim])
+        return claim
+
+    def add(self, cls, start: int, end: int, by: Identity, **fields):
+        claim = cls(
+            id=new_id(), at=self.tick(), by=by, path="app.py", anchor=self.anchor(start, end),
+            **fields,
+        )  # fmt: skip
+        self.ledger.append([claim])
+        return claim
+
+    def report(self, text: str | None = None):
+        return self.engine.report("app.py", text if text is not None else self.text)
+
+
+@pytest.fixture
+def world(repo: GitRepo) -> World:
+    return World(repo, code_lines("line", 30))
+
+
+def test_blank_lines_inside_a_run_do_not_split_a_region(repo: GitRepo) -> None:
+    lines = [*code_lines("a", 5), "", "   ", *code_lines("b", 3), "", *code_lines("c", 3)]
+    w = World(repo, lines)
+    w.ai(1, 5)
+    w.ai(8, 10)  # separated from the first only by two blank lines
+    w.ai(12, 14)
+    regions = w.report().regions
+    assert [(r.start_line, r.end_line) for r in regions] == [(1, 14)]
+    assert regions[0].review.state is ReviewState.UNREVIEWED
+    assert regions[0].review.approvals_required == 1
+
+
+def test_a_human_line_splits_regions_and_blank_ends_are_trimmed(world: World) -> None:
+    world.ai(3, 12)
+    world.add(HumanAuthorship, 7, 7, DANA)
+    regions = world.report().regions
+    assert [(r.start_line, r.end_line) for r in regions] == [(3, 6), (8, 12)]
+    assert len({r.id for r in regions}) == 2
+
+
+def test_latest_authorship_claim_wins(world: World) -> None:
+    world.ai(1, 4)
+    world.add(HumanAuthorship, 2, 3, DANA)
+    world.ai(3, 3, agent="codex")
+    by_line = {line.line: line for line in world.report().lines[:5]}
+    assert [by_line[n].contributor for n in range(1, 6)] == [
+        Contributor.AI, Contributor.HUMAN, Contributor.AI, Contributor.AI, Contributor.UNKNOWN
+    ]  # fmt: skip
+    assert by_line[3].claim.agent == "codex"  # type: ignore[union-attr]
+
+
+def test_review_request_then_changes_then_approval(world: World) -> None:
+    world.ai(5, 9)
+    assert world.report().regions[0].review.state is ReviewState.UNREVIEWED
+    request = world.add(ReviewRequest, 5, 9, DANA, reviewers=("sam@example.com",))
+    review = world.report().regions[0].review
+    assert review.state is ReviewState.REVIEW_REQUESTED and review.requests == (request,)
+    world.add(ChangesRequested, 6, 6, SAM, note="use a timeout")
+    assert world.report().regions[0].review.state is ReviewState.CHANGES_REQUESTED
+    world.add(Approval, 5, 9, SAM)
+    review = world.report().regions[0].review
+    assert review.state is ReviewState.APPROVED
+    assert review.approvers == (SAM,)
+
+
+def test_changes_requested_lapses_when_the_lines_change(world: World) -> None:
+    world.ai(5, 9)
+    world.add(ReviewRequest, 5, 9, DANA)
+    world.add(ChangesRequested, 6, 6, SAM)
+    lines = split_lines(world.text)
+    lines[5] = lines[5] + "  # fixed as asked"
+    review = world.report("\n".join(lines)).regions[0].review
+    assert review.state is ReviewState.REVIEW_REQUESTED
+
+
+def test_approval_covers_exactly_the_reviewed_text(world: World) -> None:
+    world.ai(5, 9)
+    world.add(Approval, 5, 9, SAM)
+    assert world.report().regions[0].review.state is ReviewState.APPROVED
+    lines = split_lines(world.text)
+    lines[6] = lines[6].replace("compute", "compute_fast")  # a later change to one line
+    changed = world.report("\n".join(lines)).regions[0]
+    assert changed.review.state is ReviewState.REVIEW_REQUESTED  # approval seen, but void
+    assert changed.review.approvals == 0
+    moved = ["extra_line = 1"] * 3 + split_lines(world.text)  # unchanged text, moved down
+    assert world.report("\n".join(moved)).regions[0].review.state is ReviewState.APPROVED
+
+
+def test_nobody_approves_ai_code_they_brought_in(world: World) -> None:
+    world.ai(5, 9)
+    world.add(Approval, 5, 9, DANA)
+    review = world.report().regions[0].review
+    assert review.state is not ReviewState.APPROVED and review.approvals == 0
+
+
+def test_required_approvals_count_distinct_people_covering_every_line(world: World) -> None:
+    world.engine.rules = ReviewRules(approvals_required=2)
+    world.ai(5, 9)
+    world.add(Approval, 5, 9, SAM)
+    world.add(Approval, 5, 9, SAM)  # the same person twice counts once
+    assert world.report().regions[0].review.approvals == 1
+    world.add(Approval, 5, 7, RIA)  # covers only part of the region
+    assert world.report().regions[0].review.state is not ReviewState.APPROVED
+    world.add(Approval, 8, 9, RIA)
+    review = world.report().regions[0].review
+    assert review.state is ReviewState.APPROVED
+    assert {i.email for i in review.approvers} == {SAM.email, RIA.email}
+
+
+def test_dismissal_withdraws_an_approval(world: World) -> None:
+    world.ai(5, 9)
+    approval = world.add(Approval, 5, 9, SAM)
+    assert world.report().regions[0].review.state is ReviewState.APPROVED
+    world.ledger.append(
+        [Dismissal(id=new_id(), at=world.tick(), by=SAM, targets=(approval.id,), reason="oops")]
+    )
+    assert world.report().regions[0].review.state is ReviewState.UNREVIEWED
+
+
+def test_reports_are_cached_by_content_and_refreshed_by_new_claims(world: World) -> None:
+    world.ai(5, 9)
+    first = world.report()
+    assert world.report() is first  # same text, same ledger: no work
+    world.ai(20, 21)  # another process could have written this
+    second = world.report()
+    assert second is not first and len(second.regions) == 2
+
+
+def test_region_ids_are_stable_across_edits_elsewhere(world: World) -> None:
+    world.ai(5, 9)
+    before = world.report().regions[0].id
+    shifted = "\n".join(["# a new header line", *split_lines(world.text)])
+    after = world.report(shifted).regions[0]
+    assert after.id == before and after.start_line == 6
+
+
+def test_unsaved_text_is_resolved_not_the_file_on_disk(world: World) -> None:
+    world.ai(5, 9)
+    buffer = "\n".join(code_lines("inserted", 10) + split_lines(world.text))
+    regions = world.report(buffer).regions
+    assert [(r.start_line, r.end_line) for r in regions] == [(15, 19)]
