@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -102,9 +102,9 @@ class Engine:
         index = self._index(text_key, text)
         dismissed = snapshot.dismissed
         live = [c for c in claims if c.id not in dismissed]
-        lines = self._authorship(live, index, text_key)
-        regions = self._regions(path, lines, live, index, text_key)
-        result = FileReport(path=path, lines=lines, regions=regions)
+        attributed = self._authorship(live, index, text_key)
+        regions = self._regions(path, attributed, live, index, text_key)
+        result = FileReport(path, len(index), attributed, regions)
         with self._lock:
             self._reports.put(key, result)
         return result
@@ -156,8 +156,9 @@ class Engine:
 
     def _authorship(
         self, claims: Sequence[AnchoredClaim], index: TextIndex, text_key: str
-    ) -> tuple[LineAuthorship, ...]:
-        verdicts: list[LineAuthorship | None] = [None] * len(index)
+    ) -> dict[int, LineAuthorship]:
+        """Verdicts for the lines some claim speaks about; the latest claim wins a line."""
+        verdicts: dict[int, LineAuthorship] = {}
         inserted_into_ai: set[int] = set()
         authorship = [c for c in claims if isinstance(c, AiAuthorship | HumanAuthorship)]
         authorship.sort(key=lambda claim: claim.at)  # stable: ledger order breaks ties
@@ -166,7 +167,7 @@ class Engine:
             for position, match in self._matches(claim, index, text_key).items():
                 if match.match is Match.INSERTED:
                     if is_ai:
-                        inserted_into_ai.add(position)
+                        inserted_into_ai.add(position + 1)
                     continue
                 if not is_ai:
                     contributor = Contributor.HUMAN
@@ -174,29 +175,25 @@ class Engine:
                     contributor = Contributor.AI
                 else:
                     contributor = Contributor.MIXED
-                verdicts[position] = LineAuthorship(
+                verdicts[position + 1] = LineAuthorship(
                     position + 1, contributor, claim, match.claim_line
                 )
-        return tuple(
-            verdict
-            or LineAuthorship(
-                position + 1,
-                Contributor.HUMAN if position in inserted_into_ai else Contributor.UNKNOWN,
-            )
-            for position, verdict in enumerate(verdicts)
-        )
+        # A line a person inserted into an AI block is theirs, unless a claim says otherwise.
+        for line in inserted_into_ai - verdicts.keys():
+            verdicts[line] = LineAuthorship(line, Contributor.HUMAN)
+        return dict(sorted(verdicts.items()))
 
     # --- regions and review ---
 
     def _regions(
         self,
         path: str,
-        lines: Sequence[LineAuthorship],
+        attributed: Mapping[int, LineAuthorship],
         claims: Sequence[AnchoredClaim],
         index: TextIndex,
         text_key: str,
     ) -> tuple[Region, ...]:
-        runs = _ai_runs(lines, index.lines)
+        runs = _ai_runs(attributed, index.lines)
         if not runs:
             return ()
         reviews = [
@@ -268,27 +265,38 @@ class Engine:
         )
 
 
-def _ai_runs(lines: Sequence[LineAuthorship], texts: Sequence[str]) -> list[list[LineAuthorship]]:
+def _ai_runs(
+    attributed: Mapping[int, LineAuthorship], texts: Sequence[str]
+) -> list[list[LineAuthorship]]:
     """Maximal runs of ai/mixed lines, from a non-blank line to a non-blank line.
 
-    Blank lines between two AI lines do not split a run; blank AI lines at its ends
-    are left out so a region starts and ends on code.
+    Blank lines between two AI lines do not split a run (unless a person claimed
+    them); blank AI lines at its ends are left out so a region starts and ends on code.
     """
     runs: list[list[LineAuthorship]] = []
     current: list[LineAuthorship] = []
-    for line, text in zip(lines, texts, strict=True):
-        blank = not text.strip()
-        if line.contributor in _AI_LIKE:
-            if current or not blank:
-                current.append(line)
-        elif current and blank and line.contributor is not Contributor.HUMAN:
+    for number, verdict in attributed.items():  # in line order
+        if verdict.contributor not in _AI_LIKE:
             continue
-        elif current:
+        blank = not texts[number - 1].strip()
+        if current and not _only_blank_between(current[-1].line, number, attributed, texts):
             runs.append(current)
             current = []
+        if current or not blank:
+            current.append(verdict)
     if current:
         runs.append(current)
     return [_trim_blank_end(run, texts) for run in runs]
+
+
+def _only_blank_between(
+    first: int, last: int, attributed: Mapping[int, LineAuthorship], texts: Sequence[str]
+) -> bool:
+    for number in range(first + 1, last):
+        verdict = attributed.get(number)
+        if texts[number - 1].strip() or (verdict and verdict.contributor is Contributor.HUMAN):
+            return False
+    return True
 
 
 def _trim_blank_end(run: list[LineAuthorship], texts: Sequence[str]) -> list[LineAuthorship]:

@@ -234,11 +234,23 @@ class Region:
 
 @dataclass(frozen=True, slots=True)
 class FileReport:
-    """The engine's answer for one file: every line's authorship and the AI regions."""
+    """The engine's answer for one file: every line's authorship and the AI regions.
+
+    Only lines with a known contributor are stored (`attributed`); every other line
+    is unknown. That keeps a report of a large, mostly human file small.
+    """
 
     path: str
-    lines: tuple[LineAuthorship, ...]
+    line_count: int
+    attributed: Mapping[int, LineAuthorship]  # 1-based line -> verdict; unknown lines absent
     regions: tuple[Region, ...]
+
+    def line(self, number: int) -> LineAuthorship:
+        return self.attributed.get(number) or LineAuthorship(number, Contributor.UNKNOWN)
+
+    @property
+    def lines(self) -> tuple[LineAuthorship, ...]:
+        return tuple(self.line(number) for number in range(1, self.line_count + 1))
 
     def region_at(self, line: int) -> Region | None:
         return next((r for r in self.regions if r.contains(line)), None)
