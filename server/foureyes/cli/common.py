@@ -1,0 +1,55 @@
+"""What every command module shares: exit codes, registering a subcommand, output helpers."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from typing import Any, TextIO
+
+from foureyes.ledger import LedgerSnapshot
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+EXIT_ENVIRONMENT = 3
+
+EXIT_CODES_HELP = """\
+exit codes:
+  0  success
+  1  the command found what it was asked to look for (reserved for `check`)
+  2  bad input: an unknown option, a malformed PATH:START-END, a path outside the
+     repository, a binary or missing file
+  3  environment: not inside a git repository, git missing, git identity not set,
+     ledger not writable
+"""
+
+Subcommands = Any  # argparse's private _SubParsersAction
+Handler = Callable[[argparse.Namespace], int]
+
+
+def add_command(
+    commands: Subcommands, name: str, help_text: str, handler: Handler
+) -> argparse.ArgumentParser:
+    """A subcommand whose --help shows its description and the exit codes."""
+    sub: argparse.ArgumentParser = commands.add_parser(
+        name,
+        help=help_text,
+        description=help_text,
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub.set_defaults(handler=handler)
+    return sub
+
+
+def warn_about(snapshot: LedgerSnapshot, stream: TextIO | None = None) -> None:
+    """Tell the user about skipped ledger lines, without failing the command."""
+    for problem in snapshot.problems:
+        print(f"foureyes: warning: {snapshot.path}, {problem}", file=stream or sys.stderr)
+
+
+def print_json(data: object) -> None:
+    json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
