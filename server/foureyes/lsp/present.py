@@ -1,0 +1,213 @@
+"""Turn engine answers into LSP values: diagnostics, hovers, code lenses, ranges.
+
+Pure functions of a report, the document's lines and the position codec, so they
+run in worker threads and are easy to test. Must not send anything or touch the
+ledger.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.workspace.position_codec import PositionCodec
+
+from foureyes.lsp.settings import Settings
+from foureyes.model import AiAuthorship, Contributor, FileReport, Region, ReviewState
+
+SOURCE = "foureyes"
+_DOCS = Path(__file__).resolve().parents[3] / "docs" / "diagnostics.md"
+
+_STATE_WORDS = {
+    ReviewState.UNREVIEWED: "not reviewed",
+    ReviewState.REVIEW_REQUESTED: "review requested",
+    ReviewState.CHANGES_REQUESTED: "changes requested",
+    ReviewState.APPROVED: "approved",
+}
+
+
+def diagnostic_code(state: ReviewState) -> str:
+    return f"ai-{state.value}"
+
+
+def region_range(region: Region, lines: Sequence[str], codec: PositionCodec) -> types.Range:
+    """From the start of the region's first line to the end of its last, in client units."""
+    last = region.end_line - 1
+    end_text = lines[last] if last < len(lines) else ""
+    return types.Range(
+        start=types.Position(line=region.start_line - 1, character=0),
+        end=types.Position(line=last, character=codec.client_num_units(end_text)),
+    )
+
+
+def line_range(line: int, lines: Sequence[str], codec: PositionCodec) -> types.Range:
+    text = lines[line - 1] if line - 1 < len(lines) else ""
+    return types.Range(
+        start=types.Position(line=line - 1, character=0),
+        end=types.Position(line=line - 1, character=codec.client_num_units(text)),
+    )
+
+
+def age(then: datetime, now: datetime | None = None) -> str:
+    seconds = max(0, int(((now or datetime.now(UTC)) - then).total_seconds()))
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''} ago"
+    return "just now"
+
+
+def provenance(region: Region) -> str:
+    """'claude-code (claude-opus-4-6)' or 'claude-code, cursor'."""
+    who = ", ".join(region.agents) or "an AI agent"
+    return f"{who} ({', '.join(region.models)})" if region.models else who
+
+
+def diagnostics(
+    report: FileReport,
+    lines: Sequence[str],
+    codec: PositionCodec,
+    settings: Settings,
+    uri: str,
+) -> list[types.Diagnostic]:
+    """One diagnostic per AI region that is not fully approved."""
+    found: list[types.Diagnostic] = []
+    for region in report.regions:
+        state = region.review.state
+        severity = settings.severity.get(state)
+        if state is ReviewState.APPROVED or severity is None:
+            continue
+        code = diagnostic_code(state)
+        found.append(
+            types.Diagnostic(
+                range=region_range(region, lines, codec),
+                message=diagnostic_message(region),
+                severity=severity,
+                code=code,
+                code_description=_code_description(code, settings),
+                source=SOURCE,
+                related_information=_related(region, lines, codec, uri) or None,
+                data={"region": region.id, "path": region.path},
+            )
+        )
+    return found
+
+
+def diagnostic_message(region: Region) -> str:
+    review = region.review
+    first = min((c.at for c in region.claims), default=None)
+    when = f", {age(first)}" if first else ""
+    parts = [
+        f"AI-written by {provenance(region)}{when}: {_STATE_WORDS[review.state]}",
+        f"{review.approvals}/{review.approvals_required} approvals",
+    ]
+    if region.mixed_lines:
+        lines = "line" if region.mixed_lines == 1 else "lines"
+        parts.append(f"{region.mixed_lines} {lines} changed by a person since")
+    replaced = sum(c.replaced for c in region.claims)
+    if replaced:
+        parts.append(f"replaced {replaced} existing lines")
+    return "; ".join(parts) + "."
+
+
+def _related(
+    region: Region, lines: Sequence[str], codec: PositionCodec, uri: str
+) -> list[types.DiagnosticRelatedInformation]:
+    return [
+        types.DiagnosticRelatedInformation(
+            location=types.Location(uri=uri, range=line_range(line.line, lines, codec)),
+            message="written by the agent, then changed by a person: still needs review",
+        )
+        for line in region.lines
+        if line.contributor is Contributor.MIXED
+    ]
+
+
+def _code_description(code: str, settings: Settings) -> types.CodeDescription | None:
+    if settings.docs_url:
+        return types.CodeDescription(href=f"{settings.docs_url.rstrip('#')}#{code}")
+    if _DOCS.exists():
+        return types.CodeDescription(href=f"{_DOCS.as_uri()}#{code}")
+    return None
+
+
+def hover_markdown(region: Region, line: int) -> str:
+    review = region.review
+    out = [
+        f"**AI-written region** (lines {region.start_line}-{region.end_line}): "
+        f"{_STATE_WORDS[review.state]}, {review.approvals}/{review.approvals_required} approvals",
+        "",
+    ]
+    for claim in region.claims:
+        out.extend(_claim_rows(claim))
+        out.append("")
+    verdict = next((v for v in region.lines if v.line == line), None)
+    if verdict is not None and verdict.contributor is Contributor.MIXED:
+        out.append("*This line* was written by the agent and later changed by a person.")
+        out.append("")
+    if review.approvers:
+        out.append("Approved by " + ", ".join(str(person) for person in review.approvers))
+    for request in review.requests:
+        asked = ", ".join(request.reviewers) or "any senior reviewer"
+        note = f": {request.note}" if request.note else ""
+        out.append(f"Review requested by {request.by} from {asked}{note}")
+    for change in review.changes_requested:
+        note = f": {change.note}" if change.note else ""
+        out.append(f"Changes requested by {change.by}{note}")
+    return "\n".join(out).strip() + "\n"
+
+
+def _claim_rows(claim: AiAuthorship) -> list[str]:
+    when = claim.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    rows = [
+        "| | |",
+        "|---|---|",
+        f"| agent | {claim.agent} |",
+        f"| model | {claim.model or 'unknown'} |",
+    ]
+    if claim.session:
+        rows.append(f"| session | `{claim.session}` |")
+    rows += [
+        f"| recorded | {when} ({age(claim.at)}) by {claim.by} |",
+        f"| source | {claim.source}, confidence {claim.confidence:.2f} |",
+        f"| lines replaced | {claim.replaced} |",
+    ]
+    return rows
+
+
+def code_lenses(
+    report: FileReport, uri: str, approval_refusals: dict[str, str | None]
+) -> list[types.CodeLens]:
+    """A status lens per region with one click to the next step, and Approve when allowed."""
+    lenses: list[types.CodeLens] = []
+    for region in report.regions:
+        position = types.Position(line=region.start_line - 1, character=0)
+        where = types.Range(start=position, end=position)
+        review = region.review
+        status = (
+            f"AI: {provenance(region)} · {_STATE_WORDS[review.state]} · "
+            f"{review.approvals}/{review.approvals_required} approvals"
+        )
+        arguments: list[object] = [{"uri": uri, "line": region.start_line}]
+        if review.state is ReviewState.APPROVED:
+            lenses.append(types.CodeLens(range=where, command=_command(status, "", arguments)))
+            continue
+        lenses.append(
+            types.CodeLens(
+                range=where,
+                command=_command(f"{status} · request review", "foureyes.requestReview", arguments),
+            )
+        )
+        if approval_refusals.get(region.id) is None:
+            lenses.append(
+                types.CodeLens(
+                    range=where, command=_command("Approve", "foureyes.approve", arguments)
+                )
+            )
+    return lenses
+
+
+def _command(title: str, name: str, arguments: list[object]) -> types.Command:
+    return types.Command(title=title, command=name, arguments=arguments)

@@ -1,0 +1,504 @@
+"""Wiring: which LSP message calls what, and the rules for doing work off the event loop.
+
+Every handler that needs the engine, git or the ledger runs that work in a worker
+thread and awaits it, so the event loop only routes messages. Diagnostics are
+coalesced per document: while one computation runs, further edits only mark the
+document dirty, and a result computed for an older version is dropped, never sent.
+A watcher polls each repository's ledger and refreshes open documents when another
+process (an agent hook, the CLI) appended claims.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeVar
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import from_fs_path, to_fs_path
+from pygls.workspace import TextDocument
+
+from foureyes import __version__
+from foureyes.anchor import split_lines
+from foureyes.errors import FoureyesError
+from foureyes.lsp import actions, present
+from foureyes.lsp.session import Located, Session
+from foureyes.lsp.settings import Settings, parse_settings
+from foureyes.model import FileReport, Region, ReviewState
+from foureyes.report_json import region_json
+
+log = logging.getLogger("foureyes.lsp")
+T = TypeVar("T")
+
+LEDGER_POLL_SECONDS = 0.4
+REVIEW_QUEUE = "foureyes/reviewQueue"
+SUMMARY = "foureyes/summary"
+
+
+class FoureyesServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__(
+            "foureyes", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental
+        )
+        self.session = Session()
+        self.settings = Settings()
+        self.settings_ready = asyncio.Event()
+        self.support = actions.ClientSupport()
+        self.pull_diagnostics = False
+        self.diagnostic_refresh = False
+        self.lens_refresh = False
+        self.configuration_support = False
+        self.progress_support = False
+        self.folders: list[str] = []
+        self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="foureyes")
+        self._running: dict[str, asyncio.Task[None]] = {}
+        self._dirty: set[str] = set()
+        self._generations: dict[Path, int] = {}
+        self._watcher: asyncio.Task[None] | None = None
+
+    # --- helpers ---
+
+    async def in_worker(self, function: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self.pool, partial(function, *args))
+
+    def document(self, uri: str) -> TextDocument:
+        return self.workspace.get_text_document(uri)
+
+    async def locate(self, uri: str) -> Located | None:
+        path = to_fs_path(uri) if uri.startswith("file:") else None
+        return await self.in_worker(self.session.locate, path)
+
+    async def report(self, uri: str) -> tuple[Located, FileReport, TextDocument] | None:
+        """The engine's answer for an open document's current (unsaved) text."""
+        located = await self.locate(uri)
+        if located is None:
+            return None
+        document = self.document(uri)
+        text = document.source
+        try:
+            report = await self.in_worker(located.engine.report, located.path, text)
+        except FoureyesError as error:
+            log.info("no report for %s: %s", uri, error)
+            return None
+        return located, report, document
+
+    # --- diagnostics ---
+
+    async def diagnostics_for(self, uri: str) -> tuple[list[types.Diagnostic], str] | None:
+        await self.settings_ready.wait()
+        found = await self.report(uri)
+        if found is None:
+            return None
+        located, report, document = found
+        lines = split_lines(document.source)  # pygls' lines keep their line breaks
+        items = await self.in_worker(
+            present.diagnostics, report, lines, document.position_codec, self.settings, uri
+        )
+        generation = located.engine.snapshot().generation
+        key = f"{generation}:{hashlib.blake2b(document.source.encode(), digest_size=8).hexdigest()}"
+        return items, key
+
+    def schedule(self, uri: str) -> None:
+        """Push fresh diagnostics for a document, coalescing bursts of edits."""
+        if self.pull_diagnostics:
+            return
+        if uri in self._running:
+            self._dirty.add(uri)
+            return
+        self._running[uri] = asyncio.ensure_future(self._publish(uri))
+
+    async def _publish(self, uri: str) -> None:
+        try:
+            while True:
+                self._dirty.discard(uri)
+                try:
+                    version = self.document(uri).version
+                except KeyError:
+                    return
+                result = await self.diagnostics_for(uri)
+                if uri in self._dirty:
+                    continue  # edited meanwhile: this result is stale, compute again
+                if uri not in self.workspace.text_documents:
+                    return
+                if self.document(uri).version != version:
+                    continue
+                self.text_document_publish_diagnostics(
+                    types.PublishDiagnosticsParams(
+                        uri=uri, version=version, diagnostics=result[0] if result else []
+                    )
+                )
+                return
+        except Exception:
+            log.exception("diagnostics for %s failed", uri)
+        finally:
+            self._running.pop(uri, None)
+
+    def refresh_open_documents(self) -> None:
+        if self.pull_diagnostics:
+            if self.diagnostic_refresh:
+                self.workspace_diagnostic_refresh(None)
+        else:
+            for uri in list(self.workspace.text_documents):
+                self.schedule(uri)
+        if self.lens_refresh and self.settings.code_lens:
+            self.workspace_code_lens_refresh(None)
+
+    async def watch_ledgers(self) -> None:
+        """Notice claims that other processes appended, and refresh open documents."""
+        while True:
+            await asyncio.sleep(LEDGER_POLL_SECONDS)
+            try:
+                changed = False
+                for engine in self.session.engines():
+                    generation = (await self.in_worker(engine.snapshot)).generation
+                    root = engine.repo.root
+                    # The first sight of a ledger counts as a change: claims may have
+                    # landed between a document's first diagnostics and this poll.
+                    if self._generations.get(root) != generation:
+                        changed = True
+                    self._generations[root] = generation
+                if changed:
+                    self.refresh_open_documents()
+            except Exception:
+                log.exception("watching the ledger failed")
+
+    # --- settings ---
+
+    async def load_settings(self) -> None:
+        if self.configuration_support:
+            try:
+                values = await self.workspace_configuration_async(
+                    types.ConfigurationParams(items=[types.ConfigurationItem(section="foureyes")])
+                )
+                settings, problems = parse_settings(values[0] if values else None)
+            except Exception as error:  # a client that answers badly must not stop us
+                settings, problems = Settings(), [f"could not read settings: {error}"]
+            self.settings = settings
+            for problem in problems:
+                self.window_show_message(
+                    types.ShowMessageParams(type=types.MessageType.Warning, message=problem)
+                )
+        self.settings_ready.set()
+
+    # --- workspace-wide ---
+
+    async def workspace_regions(
+        self, token: types.ProgressToken | None = None
+    ) -> list[tuple[str, Region]]:
+        """Every AI region in the workspace's repositories, open documents as edited."""
+        engines = [
+            e
+            for folder in self.folders
+            if (e := await self.in_worker(self.session.add_folder, folder))
+        ]
+        engines = list({id(e): e for e in [*engines, *self.session.engines()]}.values())
+        work: list[tuple[Located, str]] = []
+        for engine in engines:
+            for path in await self.in_worker(engine.tracked_paths):
+                uri = from_fs_path(str(engine.repo.abspath(path))) or ""
+                work.append((Located(engine, path), uri))
+        await self._progress(token, "begin", f"Resolving {len(work)} files")
+        found: list[tuple[str, Region]] = []
+        for done, (located, uri) in enumerate(work, start=1):
+            open_document = self.workspace.text_documents.get(uri)
+            text = open_document.source if open_document else None
+            try:
+                report = await self.in_worker(located.engine.report, located.path, text)
+            except FoureyesError as error:
+                log.info("skipped %s: %s", located.path, error)
+                continue
+            found.extend((uri, region) for region in report.regions)
+            if done % 20 == 0:
+                await self._progress(
+                    token, "report", f"{done}/{len(work)} files", done * 100 // len(work)
+                )
+        await self._progress(token, "end", f"{len(found)} AI regions")
+        return found
+
+    async def _progress(
+        self,
+        token: types.ProgressToken | None,
+        kind: str,
+        message: str,
+        percentage: int | None = None,
+    ) -> None:
+        if token is None:
+            return
+        progress = self.work_done_progress
+        if kind == "begin":
+            progress.begin(
+                token, types.WorkDoneProgressBegin(title="foureyes", message=message, percentage=0)
+            )
+        elif kind == "report":
+            progress.report(
+                token, types.WorkDoneProgressReport(message=message, percentage=percentage)
+            )
+        else:
+            progress.end(token, types.WorkDoneProgressEnd(message=message))
+
+    async def server_progress_token(self) -> str | None:
+        """A progress token of our own, when the client lets the server create one."""
+        if not self.progress_support:
+            return None
+        token = f"foureyes-{id(object())}"
+        try:
+            await self.work_done_progress.create_async(token)
+        except Exception:
+            return None
+        return token
+
+
+def create_server() -> FoureyesServer:
+    server = FoureyesServer()
+
+    @server.feature(types.INITIALIZE)
+    def on_initialize(ls: FoureyesServer, params: types.InitializeParams) -> None:
+        capabilities = params.capabilities
+        ls.support = actions.client_support(capabilities)
+        text = capabilities.text_document
+        workspace = capabilities.workspace
+        ls.diagnostic_refresh = bool(
+            workspace and workspace.diagnostics and workspace.diagnostics.refresh_support
+        )
+        # Pull only when we can also ask the client to pull again (claims written by
+        # another process must show up without an edit); otherwise push.
+        ls.pull_diagnostics = bool(text and text.diagnostic) and ls.diagnostic_refresh
+        ls.lens_refresh = bool(
+            workspace and workspace.code_lens and workspace.code_lens.refresh_support
+        )
+        ls.configuration_support = bool(workspace and workspace.configuration)
+        ls.progress_support = bool(capabilities.window and capabilities.window.work_done_progress)
+        folders = [f.uri for f in params.workspace_folders or []]
+        if not folders and params.root_uri:
+            folders = [params.root_uri]
+        ls.folders = [p for uri in folders if (p := to_fs_path(uri))]
+        if params.initialization_options and isinstance(params.initialization_options, dict):
+            settings, _ = parse_settings(params.initialization_options.get("settings"))
+            ls.settings = settings
+
+    @server.feature(types.INITIALIZED)
+    async def on_initialized(ls: FoureyesServer, params: types.InitializedParams) -> None:
+        await ls.load_settings()
+        for folder in ls.folders:
+            await ls.in_worker(ls.session.add_folder, folder)
+        ls._watcher = asyncio.ensure_future(ls.watch_ledgers())
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def on_configuration(
+        ls: FoureyesServer, params: types.DidChangeConfigurationParams
+    ) -> None:
+        await ls.load_settings()
+        ls.refresh_open_documents()
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def on_open(ls: FoureyesServer, params: types.DidOpenTextDocumentParams) -> None:
+        ls.schedule(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def on_change(ls: FoureyesServer, params: types.DidChangeTextDocumentParams) -> None:
+        ls.schedule(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def on_save(ls: FoureyesServer, params: types.DidSaveTextDocumentParams) -> None:
+        ls.schedule(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def on_close(ls: FoureyesServer, params: types.DidCloseTextDocumentParams) -> None:
+        if not ls.pull_diagnostics:
+            ls.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[])
+            )
+
+    @server.feature(
+        types.TEXT_DOCUMENT_DIAGNOSTIC,
+        types.DiagnosticOptions(
+            identifier="foureyes", inter_file_dependencies=False, workspace_diagnostics=True
+        ),
+    )
+    async def on_pull(
+        ls: FoureyesServer, params: types.DocumentDiagnosticParams
+    ) -> types.DocumentDiagnosticReport:
+        if not ls.pull_diagnostics:  # we push to this client; an empty pull avoids duplicates
+            return types.RelatedFullDocumentDiagnosticReport(items=[], result_id="pushed")
+        result = await ls.diagnostics_for(params.text_document.uri)
+        items, key = result if result else ([], "none")
+        if params.previous_result_id == key:
+            return types.RelatedUnchangedDocumentDiagnosticReport(result_id=key)
+        return types.RelatedFullDocumentDiagnosticReport(items=items, result_id=key)
+
+    @server.feature(types.WORKSPACE_DIAGNOSTIC)
+    async def on_workspace_pull(
+        ls: FoureyesServer, params: types.WorkspaceDiagnosticParams
+    ) -> types.WorkspaceDiagnosticReport:
+        await ls.settings_ready.wait()
+        if not ls.pull_diagnostics:
+            return types.WorkspaceDiagnosticReport(items=[])
+        regions = await ls.workspace_regions(params.work_done_token)
+        by_uri: dict[str, list[Region]] = {}
+        for uri, region in regions:
+            by_uri.setdefault(uri, []).append(region)
+        reports: list[types.WorkspaceDocumentDiagnosticReport] = []
+        for uri, file_regions in by_uri.items():
+            if uri in ls.workspace.text_documents:
+                continue  # open documents are pulled one by one, with their unsaved text
+            document = ls.workspace.get_text_document(uri)  # reads the file from disk
+            lines = split_lines(document.source)
+            report = FileReport(file_regions[0].path, len(lines), {}, tuple(file_regions))
+            items = present.diagnostics(report, lines, document.position_codec, ls.settings, uri)
+            reports.append(
+                types.WorkspaceFullDocumentDiagnosticReport(uri=uri, items=items, version=None)
+            )
+        return types.WorkspaceDiagnosticReport(items=reports)
+
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(
+            code_action_kinds=[actions.REVIEW_KIND, actions.MARK_KIND, actions.FILE_KIND],
+            resolve_provider=True,
+        ),
+    )
+    async def on_code_action(
+        ls: FoureyesServer, params: types.CodeActionParams
+    ) -> list[types.CodeAction] | None:
+        found = await ls.report(params.text_document.uri)
+        if found is None:
+            return None
+        located, report, _ = found
+        identity = await ls.in_worker(ls.session.identity, located.engine)
+        return actions.build(
+            params.text_document.uri,
+            report,
+            params.range,
+            params.context.diagnostics,
+            identity,
+            ls.support,
+        )
+
+    @server.feature(types.CODE_ACTION_RESOLVE)
+    def on_code_action_resolve(ls: FoureyesServer, action: types.CodeAction) -> types.CodeAction:
+        return actions.resolve(action)
+
+    @server.feature(types.TEXT_DOCUMENT_CODE_LENS)
+    async def on_code_lens(
+        ls: FoureyesServer, params: types.CodeLensParams
+    ) -> list[types.CodeLens] | None:
+        await ls.settings_ready.wait()
+        if not ls.settings.code_lens:
+            return None
+        found = await ls.report(params.text_document.uri)
+        if found is None:
+            return None
+        located, report, _ = found
+        identity = await ls.in_worker(ls.session.identity, located.engine)
+        refusals = {
+            region.id: (
+                actions.review.approval_refusal(region, identity) if identity else "no git identity"
+            )
+            for region in report.regions
+        }
+        return present.code_lenses(report, params.text_document.uri, refusals)
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    async def on_hover(ls: FoureyesServer, params: types.HoverParams) -> types.Hover | None:
+        found = await ls.report(params.text_document.uri)
+        if found is None:
+            return None
+        _, report, document = found
+        region = report.region_at(params.position.line + 1)
+        if region is None:
+            return None
+        return types.Hover(
+            contents=types.MarkupContent(
+                kind=types.MarkupKind.Markdown,
+                value=present.hover_markdown(region, params.position.line + 1),
+            ),
+            range=present.region_range(
+                region, split_lines(document.source), document.position_codec
+            ),
+        )
+
+    for name in actions.COMMANDS:
+        server.command(name)(_command_handler(name))
+
+    @server.feature(REVIEW_QUEUE)
+    async def on_review_queue(ls: FoureyesServer, params: Any) -> dict[str, Any]:
+        token = await ls.server_progress_token()
+        regions = await ls.workspace_regions(token)
+        return {"regions": [{**region_json(region), "uri": uri} for uri, region in regions]}
+
+    @server.feature(SUMMARY)
+    async def on_summary(ls: FoureyesServer, params: Any) -> dict[str, Any]:
+        uri = getattr(params, "uri", None) if params is not None else None
+        result: dict[str, Any] = {}
+        if isinstance(uri, str) and uri in ls.workspace.text_documents:
+            found = await ls.report(uri)
+            result["file"] = _counts(found[1].regions if found else ())
+        result["workspace"] = _counts([region for _, region in await ls.workspace_regions()])
+        return result
+
+    @server.feature(types.SHUTDOWN)
+    def on_shutdown(ls: FoureyesServer, params: None) -> None:
+        if ls._watcher:
+            ls._watcher.cancel()
+        ls.pool.shutdown(wait=False, cancel_futures=True)
+
+    return server
+
+
+def _counts(regions: Sequence[Region]) -> dict[str, Any]:
+    by_state = {state.value: 0 for state in ReviewState}
+    for region in regions:
+        by_state[region.review.state.value] += 1
+    return {
+        "regions": len(regions),
+        "lines": sum(len(r.lines) for r in regions),
+        "by_state": by_state,
+    }
+
+
+def _command_handler(name: str) -> Callable[..., Any]:
+    async def handler(ls: FoureyesServer, *arguments: Any) -> dict[str, Any]:
+        # pygls 2 passes command arguments as positional parameters; ours is one object.
+
+        payload = arguments[0] if arguments else {}
+        if not isinstance(payload, dict):
+            payload = {key: getattr(payload, key) for key in getattr(payload, "_fields", ())}
+        uri = payload.get("uri")
+        try:
+            if not isinstance(uri, str) or uri not in ls.workspace.text_documents:
+                raise FoureyesError(f"{name} needs the uri of an open document")
+            located = await ls.locate(uri)
+            if located is None:
+                raise FoureyesError(f"{uri} is not inside a git repository")
+            text = ls.document(uri).source
+            message = await ls.in_worker(actions.run_command, name, located, payload, text)
+        except FoureyesError as error:
+            ls.window_show_message(
+                types.ShowMessageParams(type=types.MessageType.Error, message=error.message)
+            )
+            return {"ok": False, "message": error.message}
+        ls.window_show_message(
+            types.ShowMessageParams(type=types.MessageType.Info, message=message)
+        )
+        ls.refresh_open_documents()
+        return {"ok": True, "message": message}
+
+    handler.__name__ = name.replace(".", "_")
+    return handler
+
+
+def main(tcp: str | None = None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("pygls").setLevel(logging.WARNING)
+    server = create_server()
+    if tcp:
+        host, _, port = tcp.rpartition(":")
+        server.start_tcp(host or "127.0.0.1", int(port))
+    else:
+        server.start_io()

@@ -1,0 +1,86 @@
+"""The server's settings, read from the client's `foureyes` configuration section.
+
+Invalid values fall back to their defaults with a message naming the key, so a typo
+in settings.json never takes the server down. Must not know how settings arrive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from lsprotocol import types
+
+from foureyes.model import ReviewState
+
+_SEVERITIES: Mapping[str, types.DiagnosticSeverity | None] = {
+    "error": types.DiagnosticSeverity.Error,
+    "warning": types.DiagnosticSeverity.Warning,
+    "information": types.DiagnosticSeverity.Information,
+    "info": types.DiagnosticSeverity.Information,
+    "hint": types.DiagnosticSeverity.Hint,
+    "off": None,
+}
+_STATE_KEYS: Mapping[str, ReviewState] = {
+    "unreviewed": ReviewState.UNREVIEWED,
+    "reviewRequested": ReviewState.REVIEW_REQUESTED,
+    "changesRequested": ReviewState.CHANGES_REQUESTED,
+}
+
+
+def _default_severities() -> dict[ReviewState, types.DiagnosticSeverity | None]:
+    # Quiet by default: AI code waiting for review is a hint; a reviewer's request for
+    # changes is worth a little more attention.
+    return {
+        ReviewState.UNREVIEWED: types.DiagnosticSeverity.Hint,
+        ReviewState.REVIEW_REQUESTED: types.DiagnosticSeverity.Hint,
+        ReviewState.CHANGES_REQUESTED: types.DiagnosticSeverity.Information,
+    }
+
+
+@dataclass(frozen=True)
+class Settings:
+    severity: Mapping[ReviewState, types.DiagnosticSeverity | None] = field(
+        default_factory=_default_severities
+    )
+    code_lens: bool = True
+    heuristics: bool = False  # editor-side guesses (large non-pasted insertions) accepted
+    docs_url: str | None = None  # where diagnostic codes are explained; None: bundled docs
+
+
+def parse_settings(raw: object) -> tuple[Settings, list[str]]:
+    """Settings from the client's JSON, and one message per value that was ignored."""
+    problems: list[str] = []
+    if raw is None:
+        return Settings(), problems
+    if not isinstance(raw, Mapping):
+        return Settings(), ["foureyes settings must be an object; using defaults"]
+    severity = _default_severities()
+    raw_severity = raw.get("severity", {})
+    if isinstance(raw_severity, Mapping):
+        for key, value in raw_severity.items():
+            state = _STATE_KEYS.get(str(key))
+            if state is None:
+                problems.append(f"foureyes.severity.{key} is not a known review state; ignored")
+            elif not isinstance(value, str) or value.lower() not in _SEVERITIES:
+                allowed = ", ".join(sorted(_SEVERITIES))
+                problems.append(f"foureyes.severity.{key} must be one of {allowed}; ignored")
+            else:
+                severity[state] = _SEVERITIES[value.lower()]
+    else:
+        problems.append("foureyes.severity must be an object; ignored")
+    code_lens = _flag(raw, "codeLens", True, problems)
+    heuristics = _flag(raw, "heuristics", False, problems)
+    docs_url = raw.get("docsUrl")
+    if docs_url is not None and not isinstance(docs_url, str):
+        problems.append("foureyes.docsUrl must be a string; ignored")
+        docs_url = None
+    return Settings(severity, code_lens, heuristics, docs_url or None), problems
+
+
+def _flag(raw: Mapping[str, object], key: str, default: bool, problems: list[str]) -> bool:
+    value = raw.get(key, default)
+    if isinstance(value, bool):
+        return value
+    problems.append(f"foureyes.{key} must be true or false; using {str(default).lower()}")
+    return default

@@ -1,0 +1,358 @@
+"""The language server end to end: the real `foureyes serve` over stdio, driven by
+pytest-lsp with the VS Code (push diagnostics, UTF-16) and Neovim 0.11 (UTF-8,
+code action resolve) client profiles, against real git repositories.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import time
+from pathlib import Path
+from typing import Any, Union
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+
+from conftest import FOUREYES, GitRepo, code_lines, make_repo
+
+CLIENTS = ["visual-studio-code", "neovim@v0.11.0"]
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> GitRepo:
+    repo = make_repo(tmp_path / "ws")
+    lines = [*code_lines("top", 10), "emoji = 'party 🎉🎉 time'", *code_lines("tail", 10)]
+    repo.write("app.py", "\n".join(lines) + "\n")
+    result = repo.foureyes(
+        "mark", "--ai", "app.py:5-11", "--agent", "claude-code", "--model", "opus"
+    )
+    assert result.code == 0, result.err
+    repo.commit("base")
+    return repo
+
+
+@pytest_lsp.fixture(params=CLIENTS, config=ClientServerConfig(server_command=[FOUREYES, "serve"]))
+async def client(request: pytest.FixtureRequest, lsp_client: LanguageClient, workspace: GitRepo):
+    lsp_client.set_configuration({"codeLens": True}, section="foureyes")
+    _read_code_actions_like_an_editor(lsp_client)
+    lsp_client.code_lens_refreshes = 0  # type: ignore[attr-defined]
+
+    @lsp_client.feature(types.WORKSPACE_CODE_LENS_REFRESH)
+    def code_lens_refresh(client: LanguageClient, params: None) -> None:
+        client.code_lens_refreshes += 1  # type: ignore[attr-defined]
+
+    await lsp_client.initialize_session(
+        types.InitializeParams(
+            capabilities=client_capabilities(request.param),
+            root_uri=workspace.root.as_uri(),
+            workspace_folders=[types.WorkspaceFolder(uri=workspace.root.as_uri(), name="ws")],
+        )
+    )
+    yield
+    await lsp_client.shutdown_session()
+
+
+def uri_of(repo: GitRepo, path: str) -> str:
+    return (repo.root / path).as_uri()
+
+
+def open_document(client: LanguageClient, repo: GitRepo, path: str) -> str:
+    uri = uri_of(repo, path)
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=uri, language_id="python", version=1, text=repo.read(path)
+            )
+        )
+    )
+    return uri
+
+
+async def diagnostics(
+    client: LanguageClient, uri: str, predicate: Any = None, timeout: float = 10.0
+) -> list[types.Diagnostic]:
+    """The server's current diagnostics for `uri` (pulled or pushed, as the client does),
+    waiting until `predicate(diagnostics)` holds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if client.capabilities.text_document.diagnostic is not None and _pulls(client):
+            report = await client.text_document_diagnostic_async(
+                types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri))
+            )
+            found = list(report.items)
+        else:
+            found = list(client.diagnostics.get(uri, []))
+        if (predicate is None and uri in client.diagnostics) or (predicate and predicate(found)):
+            return found
+        if predicate is None and _pulls(client):
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for diagnostics on {uri}; last: {found}")
+        await asyncio.sleep(0.05)
+
+
+def _pulls(client: LanguageClient) -> bool:
+    workspace = client.capabilities.workspace
+    return bool(workspace and workspace.diagnostics and workspace.diagnostics.refresh_support)
+
+
+def utf_units(client: LanguageClient, text: str) -> int:
+    general = client.capabilities.general
+    encodings = (general.position_encodings or []) if general else []
+    if encodings and encodings[0] == types.PositionEncodingKind.Utf8:
+        return len(text.encode("utf-8"))
+    return len(text.encode("utf-16-le")) // 2
+
+
+async def test_an_ai_region_is_one_diagnostic(client: LanguageClient, workspace: GitRepo) -> None:
+    uri = open_document(client, workspace, "app.py")
+    found = await diagnostics(client, uri, lambda d: len(d) == 1)
+    (diagnostic,) = found
+    assert diagnostic.code == "ai-unreviewed"
+    assert diagnostic.source == "foureyes"
+    assert diagnostic.severity == types.DiagnosticSeverity.Hint  # quiet by default
+    assert "claude-code (opus)" in diagnostic.message and "0/1 approvals" in diagnostic.message
+    assert diagnostic.range.start == types.Position(line=4, character=0)
+    # The region ends on a line with multi-byte characters: the end is in the client's units.
+    last_line = workspace.read("app.py").splitlines()[10]
+    assert diagnostic.range.end == types.Position(line=10, character=utf_units(client, last_line))
+    assert diagnostic.code_description and diagnostic.code_description.href.endswith(
+        "#ai-unreviewed"
+    )
+
+
+async def test_regions_follow_their_lines_while_typing(
+    client: LanguageClient, workspace: GitRepo
+) -> None:
+    uri = open_document(client, workspace, "app.py")
+    await diagnostics(client, uri, lambda d: len(d) == 1)
+    inserted = "".join(f"new_line_{i} = {i}\n" for i in range(3))
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[
+                types.TextDocumentContentChangePartial(
+                    range=types.Range(
+                        start=types.Position(line=0, character=0),
+                        end=types.Position(line=0, character=0),
+                    ),
+                    text=inserted,
+                )
+            ],
+        )
+    )
+    found = await diagnostics(client, uri, lambda d: len(d) == 1 and d[0].range.start.line == 7)
+    assert found[0].range.end.line == 13
+    # A person edits one AI line: the region stays, with that line reported as mixed.
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=3),
+            content_changes=[
+                types.TextDocumentContentChangePartial(
+                    range=types.Range(
+                        start=types.Position(line=8, character=0),
+                        end=types.Position(line=8, character=0),
+                    ),
+                    text="edited_",
+                )
+            ],
+        )
+    )
+    found = await diagnostics(
+        client, uri, lambda d: len(d) == 1 and "changed by a person" in d[0].message
+    )
+    related = found[0].related_information or []
+    assert [info.location.range.start.line for info in related] == [8]
+
+
+async def test_claims_from_another_process_show_up(
+    client: LanguageClient, workspace: GitRepo
+) -> None:
+    uri = open_document(client, workspace, "app.py")
+    await diagnostics(client, uri, lambda d: len(d) == 1)
+    started = time.monotonic()
+    done = subprocess.run(
+        [FOUREYES, "mark", "--ai", "app.py:16-18", "--agent", "codex"],
+        cwd=workspace.root, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    await diagnostics(client, uri, lambda d: len(d) == 2, timeout=5.0)
+    if client.capabilities.workspace.code_lens:
+        assert client.code_lens_refreshes > 0  # type: ignore[attr-defined]
+    print(f"claim from another process visible after {time.monotonic() - started:.2f} s")
+
+
+async def test_request_review_then_approve_through_code_actions(
+    client: LanguageClient, workspace: GitRepo
+) -> None:
+    uri = open_document(client, workspace, "app.py")
+    (diagnostic,) = await diagnostics(client, uri, lambda d: len(d) == 1)
+    actions = await code_actions(client, uri, diagnostic.range, [diagnostic])
+    titles = [a.title for a in actions]
+    assert "Request senior review of this AI code (lines 5-11)" in titles
+    assert "Mark lines 5-11 as human-written" in titles
+    assert "Request review for every unreviewed AI region in this file" in titles
+    # Dana recorded this code, so Dana may not approve it (four eyes).
+    approve = [a for a in actions if a.title.startswith("Approve")]
+    if client.capabilities.text_document.code_action.disabled_support:
+        assert approve and approve[0].disabled and "four eyes" in approve[0].disabled.reason
+    else:
+        assert approve == []
+
+    request = next(a for a in actions if a.title.startswith("Request senior review"))
+    result = await run_action(client, request)
+    assert result["ok"] is True, result
+    await diagnostics(client, uri, lambda d: len(d) == 1 and d[0].code == "ai-review-requested")
+
+    # Sam, a different person, approves: the diagnostic goes away.
+    workspace.git("config", "user.email", "sam@example.com")
+    actions = await code_actions(client, uri, diagnostic.range, [])
+    approve = next(a for a in actions if a.title.startswith("Approve") and not a.disabled)
+    assert (await run_action(client, approve))["ok"] is True
+    await diagnostics(client, uri, lambda d: d == [])
+    status = workspace.foureyes("status", "--json").json()
+    assert status["regions"][0]["review"]["approvers"] == ["sam@example.com"]
+
+
+async def test_mark_selection_as_ai(client: LanguageClient, workspace: GitRepo) -> None:
+    uri = open_document(client, workspace, "app.py")
+    await diagnostics(client, uri, lambda d: len(d) == 1)
+    selection = types.Range(
+        start=types.Position(line=14, character=0), end=types.Position(line=17, character=0)
+    )
+    actions = await code_actions(client, uri, selection, [])
+    mark = next(a for a in actions if a.title == "Mark lines 15-17 as AI-generated")
+    assert (await run_action(client, mark))["ok"] is True
+    found = await diagnostics(client, uri, lambda d: len(d) == 2)
+    assert sorted(d.range.start.line for d in found) == [4, 14]
+
+
+async def test_hover_shows_provenance(client: LanguageClient, workspace: GitRepo) -> None:
+    uri = open_document(client, workspace, "app.py")
+    await diagnostics(client, uri, lambda d: len(d) == 1)
+    hover = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=6, character=3),
+        )
+    )
+    assert hover is not None
+    text = hover.contents.value  # type: ignore[union-attr]
+    for expected in ("| agent | claude-code |", "| model | opus |", "dana@example.com", "manual"):
+        assert expected in text
+    outside = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=0, character=0),
+        )
+    )
+    assert outside is None
+
+
+async def test_code_lenses(client: LanguageClient, workspace: GitRepo) -> None:
+    uri = open_document(client, workspace, "app.py")
+    lenses = await client.text_document_code_lens_async(
+        types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
+    assert lenses and lenses[0].range.start.line == 4
+    assert lenses[0].command.title.startswith("AI: claude-code (opus) · not reviewed")
+    assert lenses[0].command.command == "foureyes.requestReview"
+    assert all(lens.command.command != "foureyes.approve" for lens in lenses)  # Dana's own code
+
+
+async def test_review_queue_and_summary(client: LanguageClient, workspace: GitRepo) -> None:
+    workspace.write("other.py", "\n".join(code_lines("other", 5)) + "\n")
+    assert workspace.foureyes("mark", "--ai", "other.py:2-3", "--agent", "cursor").code == 0
+    queue = plain(await client.protocol.send_request_async("foureyes/reviewQueue", {}))
+    regions = sorted((r["path"], r["start_line"], r["review"]["state"]) for r in queue["regions"])
+    assert regions == [("app.py", 5, "unreviewed"), ("other.py", 2, "unreviewed")]
+    assert all(r["uri"].startswith("file://") for r in queue["regions"])
+    uri = open_document(client, workspace, "app.py")
+    summary = plain(await client.protocol.send_request_async("foureyes/summary", {"uri": uri}))
+    assert summary["file"]["regions"] == 1 and summary["workspace"]["regions"] == 2
+    assert summary["workspace"]["by_state"]["unreviewed"] == 2
+
+
+async def test_settings_change_severity(client: LanguageClient, workspace: GitRepo) -> None:
+    client.set_configuration(
+        {"severity": {"unreviewed": "warning", "bogus": "error"}}, section="foureyes"
+    )
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+    uri = open_document(client, workspace, "app.py")
+    found = await diagnostics(
+        client, uri, lambda d: len(d) == 1 and d[0].severity == types.DiagnosticSeverity.Warning
+    )
+    assert found[0].code == "ai-unreviewed"
+    deadline = time.monotonic() + 5
+    while not any("bogus" in m.message for m in client.messages):
+        assert time.monotonic() < deadline, client.messages
+        await asyncio.sleep(0.05)
+
+
+async def test_files_outside_a_repository_get_nothing(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    loose = tmp_path / "loose.py"
+    loose.write_text("x = 1\n")
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=loose.as_uri(), language_id="python", version=1, text="x = 1\n"
+            )
+        )
+    )
+    assert await diagnostics(client, loose.as_uri(), lambda d: d == []) == []
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def plain(value: Any) -> Any:
+    """pygls hands custom responses over as namedtuples; tests compare plain JSON values."""
+    if hasattr(value, "_asdict"):
+        return {key: plain(item) for key, item in value._asdict().items()}
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    return value
+
+
+def _read_code_actions_like_an_editor(client: LanguageClient) -> None:
+    """lsprotocol 2025.0.0 turns a CodeAction that carries a command into a Command when a
+    client structures the `(Command | CodeAction)[]` result. Editors read the JSON and
+    tell the two apart by whether `command` is a string; make the test client do so too."""
+    converter = client.protocol._converter
+
+    def structure(obj: dict[str, Any], _: object) -> types.Command | types.CodeAction:
+        kind = types.Command if isinstance(obj.get("command"), str) else types.CodeAction
+        return converter.structure(obj, kind)
+
+    converter.register_structure_hook(Union[types.Command, types.CodeAction], structure)  # noqa: UP007
+
+
+async def code_actions(
+    client: LanguageClient, uri: str, where: types.Range, related: list[types.Diagnostic]
+) -> list[types.CodeAction]:
+    result = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=where,
+            context=types.CodeActionContext(diagnostics=related),
+        )
+    )
+    return [a for a in result or [] if isinstance(a, types.CodeAction)]
+
+
+async def run_action(client: LanguageClient, action: types.CodeAction) -> Any:
+    if action.command is None:
+        action = await client.code_action_resolve_async(action)
+    assert action.command is not None
+    return await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(
+            command=action.command.command, arguments=action.command.arguments
+        )
+    )
