@@ -28,4 +28,7 @@ class EnvironmentProblem(FoureyesError):
 
 
 class LedgerError(FoureyesError):
-    """The ledger cannot be written (reading is tolerant and never raises this)."""
+    """The ledger cannot be written, or exists but cannot be opened for reading.
+
+    Bad content never raises: a torn or invalid line is a reported problem.
+    """

@@ -2,9 +2,10 @@
 
 Writing is atomic and locked: each append takes an exclusive lock on the file, repairs
 a torn last line left by a crashed writer (by ending it), and writes whole lines in
-one call. Reading is tolerant and incremental: a torn or invalid line is reported
-with its line number and skipped, unknown fields are kept, and a second read only
-parses what was appended since the first. The format is documented in
+one call. It refuses an event that readers would skip, so a mistake fails loudly
+instead of vanishing. Reading is tolerant and incremental: a torn or invalid line is
+reported with its line number and skipped, unknown fields are kept, and a second
+read only parses what was appended since the first. The format is documented in
 docs/ledger-format.md and is a public contract.
 
 This module knows claims and bytes; it must not know about anchoring, git or faces.
@@ -16,8 +17,9 @@ import hashlib
 import json
 import os
 import secrets
+import stat
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -66,12 +68,15 @@ def now() -> datetime:
 
 
 def encode(claim: Claim) -> dict[str, Any]:
-    """The JSON object for a claim; unknown fields it was read with are written back."""
+    """The JSON object for a claim; unknown fields it was read with are written back.
+
+    Raises InvalidEvent if `at` cannot be expressed in UTC (year 1 with a positive offset).
+    """
     record: dict[str, Any] = {
         "v": FORMAT_VERSION,
         "id": claim.id,
         "kind": claim.KIND,
-        "at": claim.at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "at": _format_time(claim.at),
         "by": {"name": claim.by.name, "email": claim.by.email},
     }
     if isinstance(claim, AnchoredClaim):
@@ -94,12 +99,40 @@ def encode(claim: Claim) -> dict[str, Any]:
 
 
 def encode_line(claim: Claim) -> bytes:
-    text = json.dumps(encode(claim), ensure_ascii=False, separators=(",", ":"))
-    return text.encode("utf-8") + b"\n"
+    """One ledger line for a claim: compact UTF-8 JSON and a newline.
+
+    Raises ValueError or TypeError for what JSON cannot hold (NaN, an object in `extra`).
+    """
+    return _dump(encode(claim))
+
+
+def _dump(record: Mapping[str, Any]) -> bytes:
+    # allow_nan=False: NaN and Infinity are not JSON, and other readers would choke on them.
+    text = json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    try:
+        return text.encode("utf-8") + b"\n"
+    except UnicodeEncodeError:
+        # A lone surrogate: a POSIX file name that is not UTF-8, as Python decodes it.
+        # Escaping it keeps the line valid UTF-8 and reads back as the same string.
+        text = json.dumps(record, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+        return text.encode("ascii") + b"\n"
+
+
+def _format_time(at: datetime) -> str:
+    # A naive time is UTC, as decode reads one. Microseconds are kept when present, so
+    # that a claim read back equals the one written (`now()` has them); whole
+    # milliseconds keep the shorter form.
+    try:
+        utc = (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC)
+    except OverflowError:  # year 1 with a positive offset
+        raise InvalidEvent(f'"at" cannot be written in UTC: {at}') from None
+    spec = "milliseconds" if utc.microsecond % 1000 == 0 else "microseconds"
+    return utc.isoformat(timespec=spec).replace("+00:00", "Z")
 
 
 class InvalidEvent(ValueError):
-    """A ledger line that is JSON but not a valid event; the message says why."""
+    """A ledger line that is JSON but not a valid event, or a claim that cannot be
+    written as one; the message names the field that is wrong."""
 
 
 def decode(record: object) -> Claim:
@@ -107,12 +140,12 @@ def decode(record: object) -> Claim:
     if not isinstance(record, dict):
         raise InvalidEvent("an event must be a JSON object")
     version = record.get("v")
-    if not isinstance(version, int) or version < 1:
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise InvalidEvent('"v" (format version) must be a positive integer')
     kind = record.get("kind")
     cls = CLAIM_TYPES.get(kind) if isinstance(kind, str) else None
     if cls is None:
-        raise InvalidEvent(f'unknown "kind" {kind!r}')
+        raise InvalidEvent(f'unknown "kind" {_shown(kind)}')
     values: dict[str, Any] = {
         "id": _text(record, "id"),
         "at": _time(record),
@@ -147,9 +180,17 @@ def _time(record: Mapping[str, Any]) -> datetime:
     raw = _text(record, "at")
     try:
         parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        raise InvalidEvent(f'"at" is not an ISO 8601 time: {raw!r}') from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        # In UTC, as it is written back; a time that cannot be (year 1 with a positive
+        # offset) would make encode fail later, so it is invalid here.
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise InvalidEvent(f'"at" is not an ISO 8601 time: {_shown(raw)}') from None
+
+
+def _shown(value: object) -> str:
+    """A value for a problem's reason, cut short: a line may be megabytes long."""
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."
 
 
 def _identity(record: Mapping[str, Any]) -> Identity:
@@ -164,7 +205,7 @@ def _anchor(raw: object) -> Anchor:
     if not isinstance(raw, dict):
         raise InvalidEvent('"anchor" must be an object')
     line = raw.get("line")
-    if not isinstance(line, int) or line < 1:
+    if not isinstance(line, int) or isinstance(line, bool) or line < 1:
         raise InvalidEvent('"anchor.line" must be a positive integer')
     parts: dict[str, tuple[str, ...]] = {}
     for name in ("lines", "exact", "before", "after"):
@@ -225,16 +266,21 @@ class LedgerSnapshot:
 
     def for_path(self, path: str) -> tuple[AnchoredClaim, ...]:
         if not self._by_path and self.claims:
-            grouped: dict[str, list[AnchoredClaim]] = {}
-            for claim in self.claims:
-                if isinstance(claim, AnchoredClaim):
-                    grouped.setdefault(claim.path, []).append(claim)
-            self._by_path.update({k: tuple(v) for k, v in grouped.items()})
+            # Only for a snapshot built by hand: Ledger.snapshot() passes the grouping.
+            self._by_path.update(_group_by_path(self.claims))
         return self._by_path.get(path, ())
 
     def paths(self) -> list[str]:
         self.for_path("")
         return sorted(self._by_path)
+
+
+def _group_by_path(claims: Iterable[Claim]) -> dict[str, tuple[AnchoredClaim, ...]]:
+    grouped: dict[str, list[AnchoredClaim]] = {}
+    for claim in claims:
+        if isinstance(claim, AnchoredClaim):
+            grouped.setdefault(claim.path, []).append(claim)
+    return {path: tuple(group) for path, group in grouped.items()}
 
 
 @dataclass(slots=True)
@@ -248,9 +294,21 @@ class _ReadState:
     dismissed: set[str] = field(default_factory=set)
     problems: list[LedgerProblem] = field(default_factory=list)
     generation: int = 0
+    # The last line when it has no newline yet: never consumed, re-read every time.
+    tail_fingerprint: bytes = b""  # hash of those bytes; empty when there are none
+    tail_claim: Claim | None = None  # a whole event that only lacks its newline
+    tail_problem: LedgerProblem | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not (self.offset or self.tail_fingerprint)
 
 
 _FINGERPRINT_BYTES = 4096
+
+
+class _Unreadable(ValueError):
+    """A ledger line that is not UTF-8 JSON at all; the message says why."""
 
 
 class Ledger:
@@ -261,20 +319,43 @@ class Ledger:
         self._lock = threading.Lock()
         self._state = _ReadState()
         self._generation = 0
+        self._snapshot: LedgerSnapshot | None = None
 
     # --- writing ---
 
     def append(self, claims: Iterable[Claim]) -> None:
-        """Append events atomically: all of them land, as whole lines, or none do."""
-        data = b"".join(encode_line(claim) for claim in claims)
+        """Append events atomically: all of them land, as whole lines, or none do.
+
+        Raises LedgerError, writing nothing, if any event is one a reader would skip
+        or the file cannot be written.
+        """
+        data = b"".join(_checked_line(claim) for claim in claims)
         if not data:
             return
+        directory = self.path.parent
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+            directory.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise LedgerError(f"cannot open the ledger {self.path} for writing: {error}") from None
+            raise LedgerError(
+                f"cannot create the ledger's directory {directory}: {error.strerror or error}",
+                f"make sure {directory} can be a directory: no file in its place, and "
+                "permission to write to its parent",
+            ) from None
         try:
+            # O_NONBLOCK: opening a FIFO in the ledger's place must fail, not hang.
+            flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_NONBLOCK", 0)
+            fd = os.open(self.path, flags, 0o644)
+        except OSError as error:
+            raise LedgerError(
+                f"cannot open the ledger {self.path} for writing: {error.strerror or error}",
+                "make sure it is a regular file you may write to",
+            ) from None
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise LedgerError(
+                    f"cannot write the ledger {self.path}: it is not a regular file",
+                    "move it out of the way; foureyes creates the ledger when it needs one",
+                )
             with _file_lock(fd, exclusive=True):
                 size = os.fstat(fd).st_size
                 if size and os.pread(fd, 1, size - 1) != b"\n":
@@ -282,39 +363,58 @@ class Ledger:
                 _write_all(fd, data)
                 os.fsync(fd)
         except OSError as error:
-            raise LedgerError(f"cannot append to the ledger {self.path}: {error}") from None
+            raise LedgerError(
+                f"cannot append to the ledger {self.path}: {error.strerror or error}"
+            ) from None
         finally:
             os.close(fd)
 
     # --- reading ---
 
     def snapshot(self) -> LedgerSnapshot:
-        """The ledger as it is now; parses only what was appended since the last call."""
+        """The ledger as it is now; parses only what was appended since the last call.
+
+        A missing ledger is empty. Raises LedgerError only when the file exists but
+        cannot be read at all (no permission, a directory); bad content never raises.
+        """
         with self._lock:
             state = self._state
             try:
-                fd = os.open(self.path, os.O_RDONLY)
-            except FileNotFoundError:
-                if state.offset or state.problems:
-                    self._state = state = _ReadState(generation=self._next_generation())
-                return self._freeze(state, ())
+                fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+            except (FileNotFoundError, NotADirectoryError):  # no ledger (yet) on this branch
+                if not state.empty:  # it was there before: deleted, or a checkout removed it
+                    self._state = _ReadState(generation=self._next_generation())
+                return self._freeze(self._state)
+            except OSError as error:
+                raise _unreadable(self.path, error) from None
             try:
+                info = os.fstat(fd)
+                if not stat.S_ISREG(info.st_mode):
+                    raise LedgerError(
+                        f"cannot read the ledger {self.path}: it is not a regular file",
+                        "move it out of the way; foureyes creates the ledger when it needs one",
+                    )
                 with _file_lock(fd, exclusive=False):
-                    info = os.fstat(fd)
+                    info = os.fstat(fd)  # again: a writer may have grown it while we waited
                     identity = (info.st_dev, info.st_ino)
                     if not self._continues(fd, state, identity, info.st_size):
                         state = _ReadState(device_inode=identity)
-                    tail_problems = self._read_new(fd, state, info.st_size)
+                    self._read_new(fd, state, info.st_size)
+            except OSError as error:
+                # The half-updated state is dropped: the next read starts from scratch.
+                self._state = _ReadState(generation=self._next_generation())
+                raise _unreadable(self.path, error) from None
             finally:
                 os.close(fd)
             self._state = state
-            return self._freeze(state, tail_problems)
+            return self._freeze(state)
 
     def _next_generation(self) -> int:
         self._generation += 1
         return self._generation
 
     def _continues(self, fd: int, state: _ReadState, identity: tuple[int, int], size: int) -> bool:
+        """Whether the file is the one read last time, grown or unchanged (not replaced)."""
         if state.device_inode != identity or size < state.offset:
             return False
         if not state.offset:
@@ -322,39 +422,38 @@ class Ledger:
         start = max(0, state.offset - _FINGERPRINT_BYTES)
         return _fingerprint(os.pread(fd, state.offset - start, start)) == state.fingerprint
 
-    def _read_new(self, fd: int, state: _ReadState, size: int) -> tuple[LedgerProblem, ...]:
-        if size == state.offset:
-            if not state.generation:
-                state.generation = self._next_generation()
-            return ()
+    def _read_new(self, fd: int, state: _ReadState, size: int) -> None:
         data = _read_range(fd, state.offset, size - state.offset)
         complete_end = data.rfind(b"\n") + 1
-        complete, torn = data[:complete_end], data[complete_end:]
-        if complete:
-            for raw in complete.split(b"\n")[:-1]:
+        changed = not state.generation  # a fresh state always gets a generation
+        if complete_end:
+            for raw in data[:complete_end].split(b"\n")[:-1]:
                 state.lines += 1
                 self._ingest(raw, state)
             state.offset += complete_end
             start = max(0, state.offset - _FINGERPRINT_BYTES)
             state.fingerprint = _fingerprint(os.pread(fd, state.offset - start, start))
+            changed = True
+        torn = data[complete_end:]
+        tail = _fingerprint(torn) if torn.strip() else b""
+        if changed or tail != state.tail_fingerprint:
+            # The tail is left unconsumed: a later append ends it with a newline, and it
+            # is then read as the whole line it has become.
+            state.tail_fingerprint = tail
+            state.tail_claim, state.tail_problem = (
+                self._read_tail(torn, state) if tail else (None, None)
+            )
+            changed = True
+        if changed:
             state.generation = self._next_generation()
-        elif not state.generation:
-            state.generation = self._next_generation()
-        if torn.strip():
-            # Left unconsumed: a later append ends it, and it is then reported as invalid.
-            return (LedgerProblem(state.lines + 1, "torn last line (no newline); skipped"),)
-        return ()
 
     @staticmethod
     def _ingest(raw: bytes, state: _ReadState) -> None:
         if not raw.strip():
             return
         try:
-            claim = decode(json.loads(raw))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            state.problems.append(LedgerProblem(state.lines, "not valid JSON; skipped"))
-            return
-        except InvalidEvent as error:
+            claim = _parse(raw)
+        except ValueError as error:  # _Unreadable or InvalidEvent
             state.problems.append(LedgerProblem(state.lines, f"{error}; skipped"))
             return
         if claim.id in state.ids:
@@ -364,14 +463,86 @@ class Ledger:
         if isinstance(claim, Dismissal):
             state.dismissed.update(claim.targets)
 
-    def _freeze(self, state: _ReadState, tail: Sequence[LedgerProblem]) -> LedgerSnapshot:
-        return LedgerSnapshot(
+    @staticmethod
+    def _read_tail(torn: bytes, state: _ReadState) -> tuple[Claim | None, LedgerProblem | None]:
+        """A last line without a newline: a whole event (an editor dropped the final
+        newline) is read, anything else is a torn write and is reported."""
+        line = state.lines + 1
+        try:
+            claim = _parse(torn)
+        except _Unreadable:
+            return None, LedgerProblem(line, "torn last line (no newline); skipped")
+        except InvalidEvent as error:
+            return None, LedgerProblem(line, f"{error}; skipped")
+        return (None if claim.id in state.ids else claim), None
+
+    def _freeze(self, state: _ReadState) -> LedgerSnapshot:
+        cached = self._snapshot
+        if cached is not None and cached.generation == state.generation:
+            return cached  # unchanged: keep the grouping by path that it already made
+        claims = tuple(state.claims)
+        problems = tuple(state.problems)
+        dismissed = set(state.dismissed)
+        if state.tail_claim is not None:
+            claims = (*claims, state.tail_claim)
+            if isinstance(state.tail_claim, Dismissal):
+                dismissed.update(state.tail_claim.targets)
+        if state.tail_problem is not None:
+            problems = (*problems, state.tail_problem)
+        self._snapshot = LedgerSnapshot(
             path=self.path,
-            claims=tuple(state.claims),
-            problems=(*state.problems, *tail),
+            claims=claims,
+            problems=problems,
             generation=state.generation,
-            dismissed=frozenset(state.dismissed),
+            dismissed=frozenset(dismissed),
+            _by_path=_group_by_path(claims),
         )
+        return self._snapshot
+
+
+def _checked_line(claim: Claim) -> bytes:
+    """The ledger line for a claim, refusing one that every reader would skip."""
+    try:
+        record = encode(claim)
+        decode(record)  # exactly what a reader will check
+    except InvalidEvent as error:
+        raise LedgerError(
+            f"refusing to write an invalid event {_shown(claim.id)}: {error}",
+            "this is a bug in whatever made the claim; nothing was written",
+        ) from None
+    try:
+        return _dump(record)
+    except (TypeError, ValueError) as error:
+        raise LedgerError(
+            f"cannot write the event {_shown(claim.id)} as JSON: {error}",
+            "extra fields must be JSON values (no NaN or Infinity); nothing was written",
+        ) from None
+
+
+def _parse(raw: bytes) -> Claim:
+    """The event on one line; raises _Unreadable or InvalidEvent saying what is wrong."""
+    try:
+        # Strictly UTF-8 (json.loads would guess UTF-16 or UTF-32 from bytes); a byte
+        # order mark, which some Windows editors add, is allowed.
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise _Unreadable(f"not valid UTF-8 (byte {error.start + 1})") from None
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise _Unreadable(f"not valid JSON ({error.msg}, column {error.colno})") from None
+    except RecursionError:
+        raise _Unreadable("not valid JSON (nested too deeply)") from None
+    except ValueError:  # an integer of more digits than int() accepts
+        raise _Unreadable("not valid JSON (a number too long)") from None
+    return decode(record)
+
+
+def _unreadable(path: Path, error: OSError) -> LedgerError:
+    return LedgerError(
+        f"cannot read the ledger {path}: {error.strerror or error}",
+        "make sure it is a regular file you may read",
+    )
 
 
 def _fingerprint(data: bytes) -> bytes:
