@@ -1,0 +1,86 @@
+"""`foureyes risk PATH`: why each AI region of a file is risky, with a score and reasons."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from foureyes.anchor import split_lines
+from foureyes.cli.common import EXIT_OK, Subcommands, add_command, print_json, warn_about
+from foureyes.engine import Engine
+from foureyes.repo import Repository
+from foureyes.risk.assess import Assessor, RegionInput, Risk
+from foureyes.risk.dependencies import Dependencies
+
+
+def register(commands: Subcommands) -> None:
+    sub = add_command(
+        commands, "risk", "show the risk score and reasons of each AI region in a file", run
+    )
+    sub.add_argument("path", metavar="PATH")
+    sub.add_argument("--json", action="store_true", help="print JSON (see docs/risk.md)")
+    sub.add_argument(
+        "--all-lines",
+        action="store_true",
+        help="treat the whole file as AI-written (to audit any file)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    repo = Repository.discover()
+    path = repo.relpath(args.path)
+    text = repo.read_text(path)
+    lines = split_lines(text)
+    assessor = Assessor(Dependencies(repo.root))
+    inputs: list[tuple[str | None, RegionInput]] = []
+    if args.all_lines:
+        if lines:
+            inputs.append((None, RegionInput(path, 1, tuple(lines))))
+    else:
+        engine = Engine(repo)
+        report = engine.report(path, text)
+        warn_about(engine.snapshot())
+        for region in report.regions:
+            replaced = sum(claim.replaced for claim in region.claims)
+            body = tuple(lines[region.start_line - 1 : region.end_line])
+            inputs.append((region.id, RegionInput(path, region.start_line, body, replaced)))
+    results = [(region_id, item, assessor.assess(item, slow=True)) for region_id, item in inputs]
+    if args.json:
+        print_json(
+            {"path": path, "regions": [_json(rid, item, risk) for rid, item, risk in results]}
+        )
+        return EXIT_OK
+    if not results:
+        print(f"{path}: no AI-written regions (use --all-lines to assess the whole file)")
+    for region_id, item, risk in results:
+        last = item.first_line + len(item.lines) - 1
+        label = f" ({region_id})" if region_id else ""
+        print(f"{path}:{item.first_line}-{last}{label}  risk {risk.score}/100, {risk.level.value}")
+        for reason in risk.top_reasons:
+            where = f" [line {reason.first_line}]" if reason.first_line else ""
+            cwe = f" ({reason.cwe})" if reason.cwe else ""
+            print(f"  +{reason.weight:<3} {reason.message}{cwe}{where}")
+    sys.stdout.flush()
+    return EXIT_OK
+
+
+def _json(region_id: str | None, item: RegionInput, risk: Risk) -> dict[str, Any]:
+    return {
+        "region": region_id,
+        "start_line": item.first_line,
+        "end_line": item.first_line + len(item.lines) - 1,
+        "score": risk.score,
+        "level": risk.level.value,
+        "reasons": [
+            {
+                "rule": r.rule,
+                "message": r.message,
+                "weight": r.weight,
+                "cwe": r.cwe,
+                "first_line": r.first_line,
+                "last_line": r.last_line,
+            }
+            for r in risk.top_reasons
+        ],
+    }

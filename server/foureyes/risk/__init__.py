@@ -1,0 +1,1 @@
+"""Risk: why an AI region deserves a reviewer's attention, as a score with reasons."""

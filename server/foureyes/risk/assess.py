@@ -1,0 +1,195 @@
+"""Score one AI region: collect its reasons, weigh them, name a level.
+
+Two tiers. The fast tier (syntax rules, replaced lines, size, nesting, critical
+paths, imports decidable from manifests) is cheap and cached by the region's
+content, so it can run on every keystroke. The slow tier adds what needs jedi
+(imports that might be installed; blast radius) and is meant for worker threads.
+Must not know about LSP, terminals or the ledger.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from foureyes.risk.catalog import (
+    LEVEL_THRESHOLDS,
+    RULES,
+    RULES_VERSION,
+    blast_weight,
+    nesting_weight,
+    replaced_weight,
+    size_weight,
+)
+from foureyes.risk.dependencies import Dependencies
+from foureyes.risk.languages import language_of
+from foureyes.risk.syntax import EMPTY, SyntaxFacts, analyse
+
+
+class RiskLevel(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+@dataclass(frozen=True, slots=True)
+class RiskReason:
+    rule: str
+    message: str  # a short sentence about the region
+    weight: int
+    cwe: str | None = None
+    first_line: int | None = None  # 1-based file lines the reason points at
+    last_line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Risk:
+    score: int  # 0-100
+    level: RiskLevel
+    reasons: tuple[RiskReason, ...]
+    complete: bool  # False until the slow tier has run
+
+    @property
+    def top_reasons(self) -> tuple[RiskReason, ...]:
+        return tuple(sorted(self.reasons, key=lambda r: -r.weight))
+
+
+@dataclass(frozen=True)
+class RiskConfig:
+    """Weights and thresholds; the policy may override any of them."""
+
+    weights: Mapping[str, int] = field(default_factory=dict)
+    thresholds: Mapping[str, int] = field(default_factory=lambda: dict(LEVEL_THRESHOLDS))
+
+    def weight(self, rule: str, default: int) -> int:
+        return self.weights.get(rule, default)
+
+    def level(self, score: int) -> RiskLevel:
+        if score >= self.thresholds.get("critical", 70):
+            return RiskLevel.CRITICAL
+        if score >= self.thresholds.get("high", 35):
+            return RiskLevel.HIGH
+        if score >= self.thresholds.get("medium", 15):
+            return RiskLevel.MEDIUM
+        return RiskLevel.LOW
+
+
+@dataclass(frozen=True, slots=True)
+class RegionInput:
+    """What the assessor needs to know about a region, independent of the engine's types."""
+
+    path: str
+    first_line: int  # 1-based
+    lines: tuple[str, ...]  # the region's text, line by line
+    replaced: int = 0  # existing lines the agent's edits replaced
+    critical_pattern: str | None = None  # the policy's critical-path pattern that matched
+
+
+class Assessor:
+    """Assess regions of one repository, caching by content. Thread-safe."""
+
+    def __init__(self, dependencies: Dependencies | None, config: RiskConfig | None = None) -> None:
+        self.dependencies = dependencies
+        self.config = config or RiskConfig()
+        self._lock = threading.Lock()
+        self._facts: OrderedDict[tuple[str, str], SyntaxFacts] = OrderedDict()
+
+    def assess(self, region: RegionInput, *, slow: bool = False) -> Risk:
+        language = language_of(region.path)
+        facts = self._syntax(language, region.lines) if language else EMPTY
+        reasons = self._reasons(region, language, facts, slow=slow)
+        score = min(100, sum(r.weight for r in reasons))
+        return Risk(score, self.config.level(score), tuple(reasons), complete=slow or not language)
+
+    def _syntax(self, language: str, lines: Sequence[str]) -> SyntaxFacts:
+        text = "\n".join(lines)
+        key = (
+            language,
+            hashlib.blake2b(f"{RULES_VERSION}\0{text}".encode(), digest_size=16).hexdigest(),
+        )
+        with self._lock:
+            found = self._facts.get(key)
+            if found is not None:
+                self._facts.move_to_end(key)
+                return found
+        found = analyse(language, text)
+        with self._lock:
+            self._facts[key] = found
+            while len(self._facts) > 4096:
+                self._facts.popitem(last=False)
+        return found
+
+    def _reasons(
+        self, region: RegionInput, language: str | None, facts: SyntaxFacts, *, slow: bool
+    ) -> list[RiskReason]:
+        reasons: list[RiskReason] = []
+        first = region.first_line
+
+        def add(
+            rule: str, weight: int, lines: tuple[int, int] | None = None, **values: object
+        ) -> None:
+            entry = RULES[rule]
+            weight = self.config.weight(rule, weight)
+            if weight <= 0:
+                return
+            message = "This AI code " + entry.sentence.format(**values)
+            start, end = lines if lines else (None, None)
+            reasons.append(RiskReason(rule, message, weight, entry.cwe, start, end))
+
+        if region.replaced:
+            add("replaced-code", replaced_weight(region.replaced), count=region.replaced)
+        by_rule: dict[str, list[tuple[int, int]]] = {}
+        for finding in facts.findings:
+            by_rule.setdefault(finding.rule, []).append(
+                (first + finding.first_line, first + finding.last_line)
+            )
+        for rule, places in by_rule.items():
+            if rule not in RULES:
+                continue
+            add(rule, RULES[rule].weight, places[0])
+            if len(places) > 1:
+                reasons[-1] = _with_count(reasons[-1], len(places))
+        if self.dependencies is not None and language and facts.imports:
+            for name in self.dependencies.unknown(language, region.path, facts.imports, slow=slow):
+                add(
+                    "unknown-dependency",
+                    RULES["unknown-dependency"].weight,
+                    _import_line(region, name),
+                    name=name,
+                )
+        code_lines = sum(1 for line in region.lines if line.strip())
+        add("size", size_weight(code_lines), count=code_lines)
+        add("nesting", nesting_weight(facts.nesting), count=facts.nesting)
+        if region.critical_pattern:
+            add("critical-path", RULES["critical-path"].weight, pattern=region.critical_pattern)
+        return reasons
+
+
+def _with_count(reason: RiskReason, count: int) -> RiskReason:
+    return RiskReason(
+        reason.rule, f"{reason.message} ({count} places)", reason.weight, reason.cwe,
+        reason.first_line, reason.last_line,
+    )  # fmt: skip
+
+
+def _import_line(region: RegionInput, name: str) -> tuple[int, int] | None:
+    for offset, line in enumerate(region.lines):
+        if name in line and ("import" in line or "require" in line or "use " in line):
+            return (region.first_line + offset, region.first_line + offset)
+    return None
+
+
+def blast_radius_reason(
+    name: str, references: int, config: RiskConfig | None = None
+) -> RiskReason | None:
+    """A reason for code that many places depend on (computed by the caller with jedi)."""
+    weight = (config or RiskConfig()).weight("blast-radius", blast_weight(references))
+    if weight <= 0:
+        return None
+    message = "This AI code " + RULES["blast-radius"].sentence.format(name=name, count=references)
+    return RiskReason("blast-radius", message, weight)

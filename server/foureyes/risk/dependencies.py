@@ -1,0 +1,353 @@
+"""Is an imported module real? Check it against the project, its manifests and its environment.
+
+Agents sometimes import packages that do not exist (and attackers register such
+names). An import is *unknown* when it is not in the standard library, not a module
+of the project itself, not declared in the project's manifests, and (Python only,
+the slow part, via jedi) not importable in the project's environment. Manifests
+read: pyproject.toml, requirements*.txt, setup.cfg; package.json; go.mod;
+Cargo.toml. Must not know about scores or regions.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import threading
+import tomllib
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+# Import names whose distribution is named differently (the common cases).
+_PYTHON_DISTRIBUTIONS = {
+    "yaml": "pyyaml", "cv2": "opencv-python", "PIL": "pillow", "sklearn": "scikit-learn",
+    "bs4": "beautifulsoup4", "dateutil": "python-dateutil", "jwt": "pyjwt",
+    "attr": "attrs", "dotenv": "python-dotenv", "magic": "python-magic",
+    "OpenSSL": "pyopenssl", "Crypto": "pycryptodome", "serial": "pyserial", "zmq": "pyzmq",
+    "git": "gitpython", "google": "google-api-core", "pkg_resources": "setuptools",
+    "setuptools": "setuptools", "lsprotocol": "lsprotocol", "tree_sitter": "tree-sitter",
+    "grpc": "grpcio", "psycopg2": "psycopg2-binary", "MySQLdb": "mysqlclient",
+    "docx": "python-docx", "telegram": "python-telegram-bot", "slugify": "python-slugify",
+}  # fmt: skip
+_NODE_BUILTINS = frozenset(
+    [
+        "assert",
+        "async_hooks",
+        "buffer",
+        "child_process",
+        "cluster",
+        "console",
+        "constants",
+        "crypto",
+        "dgram",
+        "diagnostics_channel",
+        "dns",
+        "domain",
+        "events",
+        "fs",
+        "http",
+        "http2",
+        "https",
+        "inspector",
+        "module",
+        "net",
+        "os",
+        "path",
+        "perf_hooks",
+        "process",
+        "punycode",
+        "querystring",
+        "readline",
+        "repl",
+        "stream",
+        "string_decoder",
+        "sys",
+        "timers",
+        "tls",
+        "trace_events",
+        "tty",
+        "url",
+        "util",
+        "v8",
+        "vm",
+        "wasi",
+        "worker_threads",
+        "zlib",
+        "test",
+    ]
+)
+_RUST_BUILTINS = frozenset({"std", "core", "alloc", "crate", "self", "super", "proc_macro", "test"})
+_REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+def normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+class Dependencies:
+    """Answers for one repository; manifests are re-read when they change. Thread-safe."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._lock = threading.Lock()
+        self._files: tuple[float, frozenset[str]] | None = None
+        self._manifests: dict[Path, tuple[float, frozenset[str]]] = {}
+        self._environment: dict[str, bool] = {}
+
+    # --- public ---
+
+    def unknown(self, language: str, path: str, imports: Sequence[str], *, slow: bool) -> list[str]:
+        """The imports of a file at `path` (repository-relative) that resolve nowhere.
+
+        Without `slow`, Python imports that are undeclared but might be installed are
+        not reported (that needs jedi); everything else is decided from files.
+        """
+        family = {"typescript": "javascript", "tsx": "javascript"}.get(language, language)
+        check = {
+            "python": self._python,
+            "javascript": self._javascript,
+            "go": self._go,
+            "rust": self._rust,
+        }.get(family)
+        if check is None:
+            return []
+        return [name for name in dict.fromkeys(imports) if not check(path, name, slow)]
+
+    # --- Python ---
+
+    def _python(self, path: str, name: str, slow: bool) -> bool:
+        top = name.split(".")[0]
+        if not top or top in sys.stdlib_module_names or top == "__future__":
+            return True
+        if top in self._local_python_names():
+            return True
+        declared = self._python_declared()
+        candidates = {normalise(top), normalise(_PYTHON_DISTRIBUTIONS.get(top, top))}
+        if candidates & declared:
+            return True
+        if not slow:
+            return True  # undecided until jedi looked; fast answers never accuse
+        return self._importable(top)
+
+    def _local_python_names(self) -> frozenset[str]:
+        names: set[str] = set()
+        for file in self._tracked_files():
+            parts = file.split("/")
+            names.update(parts[:-1])
+            if parts[-1].endswith((".py", ".pyi", ".so", ".pyd")):
+                names.add(parts[-1].split(".")[0])
+        return frozenset(names)
+
+    def _python_declared(self) -> frozenset[str]:
+        found: set[str] = set()
+        found |= self._manifest(self.root / "pyproject.toml", _pyproject_names)
+        found |= self._manifest(self.root / "setup.cfg", _setup_cfg_names)
+        for requirements in sorted(self.root.glob("requirements*.txt")) + sorted(
+            self.root.glob("requirements/*.txt")
+        ):
+            found |= self._manifest(requirements, _requirements_names)
+        return frozenset(found)
+
+    def _importable(self, top: str) -> bool:
+        with self._lock:
+            if top in self._environment:
+                return self._environment[top]
+        import jedi  # slow to import; only the background tier gets here
+
+        environment = None
+        for candidate in (".venv", "venv", "env"):
+            if (self.root / candidate / "pyvenv.cfg").exists():
+                try:
+                    environment = jedi.create_environment(str(self.root / candidate), safe=False)
+                except Exception:
+                    environment = None
+                break
+        project = jedi.Project(str(self.root), environment_path=None)
+        script = jedi.Script(f"import {top}\n", project=project, environment=environment)
+        try:
+            found = bool(script.infer(1, 7 + len(top)))
+        except Exception:
+            found = True  # when jedi cannot tell, do not accuse the import
+        with self._lock:
+            self._environment[top] = found
+        return found
+
+    # --- JavaScript / TypeScript ---
+
+    def _javascript(self, path: str, name: str, slow: bool) -> bool:
+        if name.startswith((".", "/", "~", "#")) or name.startswith("node:"):
+            return True
+        package = "/".join(name.split("/")[:2]) if name.startswith("@") else name.split("/")[0]
+        if package in _NODE_BUILTINS:
+            return True
+        manifest = self._nearest(path, "package.json")
+        if manifest is None:
+            return True  # no manifest: nothing to compare against
+        return package in self._manifest(manifest, _package_json_names)
+
+    # --- Go ---
+
+    def _go(self, path: str, name: str, slow: bool) -> bool:
+        if "." not in name.split("/")[0]:
+            return True  # the standard library has no dots in its first path element
+        manifest = self._nearest(path, "go.mod")
+        if manifest is None:
+            return True
+        known = self._manifest(manifest, _go_mod_names)
+        return any(name == module or name.startswith(module + "/") for module in known)
+
+    # --- Rust ---
+
+    def _rust(self, path: str, name: str, slow: bool) -> bool:
+        if name in _RUST_BUILTINS:
+            return True
+        manifest = self._nearest(path, "Cargo.toml")
+        if manifest is None:
+            return True
+        if name.replace("-", "_") in self._manifest(manifest, _cargo_names):
+            return True
+        crate_src = manifest.parent / "src"
+        return (crate_src / f"{name}.rs").exists() or (crate_src / name).is_dir()
+
+    # --- files ---
+
+    def _nearest(self, path: str, manifest: str) -> Path | None:
+        directory = (self.root / path).parent
+        while True:
+            candidate = directory / manifest
+            if candidate.is_file():
+                return candidate
+            if directory == self.root or self.root not in directory.parents:
+                return None
+            directory = directory.parent
+
+    def _manifest(self, path: Path, reader: object) -> frozenset[str]:
+        try:
+            mtime = path.stat().st_mtime
+        except OSError:
+            return frozenset()
+        with self._lock:
+            cached = self._manifests.get(path)
+        if cached and cached[0] == mtime:
+            return cached[1]
+        try:
+            names = frozenset(reader(path.read_text(encoding="utf-8", errors="replace")))  # type: ignore[operator]
+        except (ValueError, tomllib.TOMLDecodeError, json.JSONDecodeError):
+            names = frozenset()  # a broken manifest is for its own tools to report
+        with self._lock:
+            self._manifests[path] = (mtime, names)
+        return names
+
+    def _tracked_files(self) -> frozenset[str]:
+        index = self.root / ".git" / "index"
+        try:
+            stamp = index.stat().st_mtime
+        except OSError:
+            stamp = 0.0
+        with self._lock:
+            if self._files and self._files[0] == stamp:
+                return self._files[1]
+        done = subprocess.run(
+            ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+            cwd=self.root, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        files = frozenset(done.stdout.splitlines()) if done.returncode == 0 else frozenset()
+        with self._lock:
+            self._files = (stamp, files)
+        return files
+
+
+def _requirement_names(lines: Iterable[str]) -> set[str]:
+    names = set()
+    for line in lines:
+        line = line.split("#")[0].strip()
+        if not line or line.startswith("-"):
+            continue
+        match = _REQUIREMENT_NAME.match(line)
+        if match:
+            names.add(normalise(match.group(1)))
+    return names
+
+
+def _requirements_names(text: str) -> set[str]:
+    return _requirement_names(text.splitlines())
+
+
+def _pyproject_names(text: str) -> set[str]:
+    data = tomllib.loads(text)
+    project = data.get("project", {})
+    lines = list(project.get("dependencies", []))
+    for extra in project.get("optional-dependencies", {}).values():
+        lines.extend(extra)
+    for group in data.get("dependency-groups", {}).values():
+        lines.extend(item for item in group if isinstance(item, str))
+    names = _requirement_names(item for item in lines if isinstance(item, str))
+    poetry = data.get("tool", {}).get("poetry", {})
+    for table in (poetry.get("dependencies", {}), poetry.get("dev-dependencies", {})):
+        names.update(normalise(name) for name in table)
+    for group in poetry.get("group", {}).values():
+        names.update(normalise(name) for name in group.get("dependencies", {}))
+    return names
+
+
+def _setup_cfg_names(text: str) -> set[str]:
+    names: set[str] = set()
+    capture = False
+    for line in text.splitlines():
+        if re.match(r"^\s*install_requires\s*=", line):
+            capture = True
+            line = line.split("=", 1)[1]
+        elif capture and line and not line[0].isspace():
+            capture = False
+        if capture:
+            names |= _requirement_names([line])
+    return names
+
+
+def _package_json_names(text: str) -> set[str]:
+    data = json.loads(text)
+    names: set[str] = set()
+    if isinstance(data, dict):
+        if isinstance(data.get("name"), str):
+            names.add(data["name"])
+        for key in ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies"):
+            if isinstance(data.get(key), dict):
+                names.update(data[key])
+    return names
+
+
+def _go_mod_names(text: str) -> set[str]:
+    names: set[str] = set()
+    in_block = False
+    for raw in text.splitlines():
+        line = raw.split("//")[0].strip()
+        if line.startswith("module "):
+            names.add(line.split()[1])
+        elif line.startswith("require ("):
+            in_block = True
+        elif in_block and line == ")":
+            in_block = False
+        elif line.startswith("require "):
+            names.add(line.split()[1])
+        elif in_block and line:
+            names.add(line.split()[0])
+    return names
+
+
+def _cargo_names(text: str) -> set[str]:
+    data = tomllib.loads(text)
+    names: set[str] = set()
+    package = data.get("package", {}).get("name")
+    if isinstance(package, str):
+        names.add(package.replace("-", "_"))
+    tables = [data.get(k, {}) for k in ("dependencies", "dev-dependencies", "build-dependencies")]
+    tables.append(data.get("workspace", {}).get("dependencies", {}))
+    for target in data.get("target", {}).values():
+        tables.extend(target.get(k, {}) for k in ("dependencies", "dev-dependencies"))
+    for table in tables:
+        for name, spec in table.items():
+            names.add(name.replace("-", "_"))
+            if isinstance(spec, dict) and isinstance(spec.get("package"), str):
+                names.add(spec["package"].replace("-", "_"))
+    return names

@@ -1,0 +1,102 @@
+"""Risk signals that need a repository: replaced code, dependencies, the `risk` command."""
+
+from __future__ import annotations
+
+from conftest import GitRepo, code_lines
+from foureyes.anchor import make_anchor, split_lines
+from foureyes.ledger import Ledger, new_id, now
+from foureyes.model import AiAuthorship, Identity
+from foureyes.risk.assess import Assessor, RegionInput, RiskConfig, RiskLevel
+from foureyes.risk.dependencies import Dependencies
+
+TEN_LINES = tuple(code_lines("new", 10))
+
+
+def test_replacing_human_code_scores_higher_than_adding_fresh_code() -> None:
+    assessor = Assessor(dependencies=None)
+    fresh = assessor.assess(RegionInput("app.py", 1, TEN_LINES, replaced=0))
+    rewrite = assessor.assess(RegionInput("app.py", 1, TEN_LINES, replaced=40))
+    assert rewrite.score > fresh.score
+    (reason,) = [r for r in rewrite.reasons if r.rule == "replaced-code"]
+    assert "replaced 40 lines of existing code" in reason.message
+
+
+def test_hallucinated_python_dependency(repo: GitRepo) -> None:
+    repo.write(
+        "pyproject.toml",
+        '[project]\nname = "shop"\nversion = "1"\ndependencies = ["requests>=2", "PyYAML"]\n',
+    )
+    repo.write("shop/helpers.py", "def helper():\n    return 1\n")
+    repo.commit("project")
+    code = (
+        "import requestz",
+        "import requests",
+        "import yaml",
+        "import os",
+        "from shop import helpers",
+    )
+    assessor = Assessor(Dependencies(repo.root))
+    risk = assessor.assess(RegionInput("shop/api.py", 1, code), slow=True)
+    flagged = [r for r in risk.reasons if r.rule == "unknown-dependency"]
+    assert [r.message.split()[4] for r in flagged] == ["requestz,"]
+    assert flagged[0].first_line == 1 and flagged[0].cwe == "CWE-829"
+    # The fast tier never accuses an import it cannot rule out without jedi.
+    fast = assessor.assess(RegionInput("shop/api.py", 1, code), slow=False)
+    assert not [r for r in fast.reasons if r.rule == "unknown-dependency"] and not fast.complete
+
+
+def test_javascript_go_and_rust_manifests(repo: GitRepo) -> None:
+    repo.write(
+        "web/package.json",
+        '{"dependencies": {"express": "^4"}, "devDependencies": {"@types/node": "*"}}',
+    )
+    repo.write(
+        "svc/go.mod", "module example.com/svc\n\nrequire (\n\tgithub.com/gin-gonic/gin v1.9.0\n)\n"
+    )
+    repo.write("core/Cargo.toml", '[package]\nname = "core"\n\n[dependencies]\nserde = "1"\n')
+    deps = Dependencies(repo.root)
+    js = ["express", "expresss", "fs", "node:path", "./local", "@types/node"]
+    assert deps.unknown("javascript", "web/src/app.js", js, slow=False) == ["expresss"]
+    go = ["fmt", "net/http", "github.com/gin-gonic/gin", "github.com/gin-gonic/gin/render",
+          "github.com/gin-gonik/gin", "example.com/svc/internal/db"]  # fmt: skip
+    assert deps.unknown("go", "svc/main.go", go, slow=False) == ["github.com/gin-gonik/gin"]
+    rust = ["std", "serde", "serde_jsonn", "crate"]
+    assert deps.unknown("rust", "core/src/lib.rs", rust, slow=False) == ["serde_jsonn"]
+
+
+def test_levels_and_weights_are_configurable() -> None:
+    code = ("subprocess.run(cmd, shell=True)",)
+    default = Assessor(None).assess(RegionInput("x.py", 1, code))
+    assert default.level is RiskLevel.HIGH and default.score == 35
+    quiet = Assessor(None, RiskConfig(weights={"shell-exec": 5})).assess(
+        RegionInput("x.py", 1, code)
+    )
+    assert quiet.level is RiskLevel.LOW and quiet.score == 5
+
+
+def test_unknown_languages_still_get_size_risk() -> None:
+    lines = tuple(f"line {i}" for i in range(200))
+    risk = Assessor(None).assess(RegionInput("notes.txt", 1, lines))
+    assert [r.rule for r in risk.reasons] == ["size"] and risk.complete
+
+
+def test_risk_command_on_a_recorded_region(repo: GitRepo) -> None:
+    lines = [*code_lines("head", 5), "import subprocess",
+             "subprocess.run(f'rm -rf {path}', shell=True)", *code_lines("tail", 5)]  # fmt: skip
+    repo.write("tool.py", "\n".join(lines) + "\n")
+    claim = AiAuthorship(
+        id=new_id(), at=now(), by=Identity("Dana", "dana@example.com"), path="tool.py",
+        anchor=make_anchor(split_lines(repo.read("tool.py")), 6, 7), agent="claude-code",
+        replaced=40,
+    )  # fmt: skip
+    Ledger(repo.root / ".foureyes/ledger.jsonl").append([claim])
+    result = repo.foureyes("risk", "--json", "tool.py")
+    assert result.code == 0, result.err
+    (region,) = result.json()["regions"]
+    assert (region["start_line"], region["end_line"]) == (6, 7)
+    assert {r["rule"] for r in region["reasons"]} >= {"shell-exec", "replaced-code"}
+    assert region["level"] in ("high", "critical")
+    text = repo.foureyes("risk", "tool.py").out
+    assert "runs a command through a shell (CWE-78) [line 7]" in text
+    audit = repo.foureyes("risk", "--all-lines", "--json", "tool.py").json()
+    assert audit["regions"][0]["start_line"] == 1 and audit["regions"][0]["end_line"] == 12
