@@ -13,11 +13,11 @@ import sys
 from collections.abc import Sequence
 
 from foureyes import __version__
-from foureyes.cli.commands import blame, hooks, init, mark, record, serve, status
+from foureyes.cli.commands import blame, hooks, init, mark, record, risk, serve, status
 from foureyes.cli.common import EXIT_CODES_HELP, EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE
 from foureyes.errors import FoureyesError, UsageError
 
-COMMANDS = (init, mark, blame, status, serve, record, hooks)
+COMMANDS = (init, mark, blame, status, risk, serve, record, hooks)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
