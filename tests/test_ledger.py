@@ -885,17 +885,30 @@ def test_an_unchanged_ledger_gives_the_same_snapshot(ledger: Ledger) -> None:
     assert "new" not in [c.id for c in first.for_path("p0.py")]
 
 
-def test_a_snapshot_built_by_hand_groups_by_path() -> None:
-    claims = (ai(id="a", path="x.py"), Dismissal(id="d", at=AT, by=DANA, targets=("a",)))
-    snapshot = LedgerSnapshot(
-        path=Path("ledger.jsonl"),
-        claims=claims,
-        problems=(),
-        generation=1,
-        dismissed=frozenset({"a"}),
+def test_events_are_decoded_only_for_the_files_asked_about(ledger: Ledger) -> None:
+    """A large ledger stays cheap: asking about one file decodes that file's events.
+
+    An invalid event about another file is not found until the whole ledger is read;
+    unreadable lines and pathless events (dismissals) are found at once.
+    """
+    bad_elsewhere = record(id="bad", path="other.py", confidence=7)
+    write_lines(
+        ledger.path,
+        encode(ai(id="a", path="x.py")),
+        bad_elsewhere,
+        "garbage",
+        encode(Dismissal(id="d", at=AT, by=DANA, targets=("a",))),
+        record(id="odd", path="y.py", extra={"path": "not-this"}),
     )
-    assert snapshot.for_path("x.py") == (claims[0],)
-    assert snapshot.paths() == ["x.py"]
+    snapshot = ledger.snapshot()
+    assert [c.id for c in snapshot.for_path("x.py")] == ["a"]
+    assert [p.line for p in snapshot.known_problems()] == [3]  # garbage, found at once
+    assert snapshot.dismissed == frozenset({"a"})
+    assert snapshot.paths() == ["other.py", "x.py", "y.py"]
+    # A line the scan cannot read with certainty (two "path" fields) is decoded at once.
+    assert [c.id for c in snapshot.for_path("y.py")] == ["odd"]
+    assert [p.line for p in snapshot.problems] == [2, 3]  # the full read finds the rest
+    assert [p.line for p in snapshot.known_problems()] == [2, 3]
 
 
 # --- bad input ------------------------------------------------------------------------

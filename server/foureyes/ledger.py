@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import secrets
 import stat
 import threading
@@ -36,6 +37,7 @@ from foureyes.model import (
     Approval,
     ChangesRequested,
     Claim,
+    ClaimBase,
     Dismissal,
     HumanAuthorship,
     Identity,
@@ -251,48 +253,180 @@ class LedgerProblem:
         return f"line {self.line}: {self.reason}"
 
 
+class _Lines:
+    """The complete lines read so far, indexed by path and decoded only when asked for.
+
+    Decoding JSON is what makes a large ledger slow, and most events are about files
+    nobody asked about. So each line's path and id are found with a cheap scan, and a
+    line is decoded the first time its file is asked about. Lines without a path
+    (dismissals, garbage) and lines the scan cannot read with certainty are decoded
+    at once. Lines are only ever added, so a snapshot is a prefix (a line count).
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.raw: list[bytes] = []
+        self.by_path: dict[str, list[int]] = {}
+        self.lines_of_id: dict[str, list[int]] = {}  # a union merge can repeat an event
+        self.decoded: dict[int, Claim | LedgerProblem | None] = {}  # None: blank or duplicate
+        self.eager_problems: list[LedgerProblem] = []
+        self.dismissed: set[str] = set()
+        self.eager_paths: dict[str, list[int]] = {}  # anchored events found by decoding
+
+    def add(self, raw: bytes) -> None:
+        index = len(self.raw)
+        self.raw.append(raw)
+        if not raw.strip():
+            self.decoded[index] = None
+            return
+        path, event_id = _scan(raw)
+        if event_id is not None:
+            self.lines_of_id.setdefault(event_id, []).append(index)
+        if path is None or event_id is None:
+            self._decode_now(index)
+        else:
+            self.by_path.setdefault(path, []).append(index)
+
+    def _decode_now(self, index: int) -> None:
+        found = self.decode(index)
+        if isinstance(found, LedgerProblem):
+            self.eager_problems.append(found)
+        elif isinstance(found, Dismissal):
+            self.dismissed.update(found.targets)
+        elif isinstance(found, AnchoredClaim):
+            self.eager_paths.setdefault(found.path, []).append(index)
+
+    def decode(self, index: int) -> Claim | LedgerProblem | None:
+        with self.lock:
+            if index in self.decoded:
+                return self.decoded[index]
+        try:
+            found: Claim | LedgerProblem | None = _parse(self.raw[index])
+        except ValueError as error:  # _Unreadable or InvalidEvent
+            found = LedgerProblem(index + 1, f"{error}; skipped")
+        if isinstance(found, ClaimBase) and self._seen_before(found.id, index):
+            found = None  # the same event merged in twice: the first valid one counts
+        with self.lock:
+            return self.decoded.setdefault(index, found)
+
+    def _seen_before(self, event_id: str, index: int) -> bool:
+        with self.lock:
+            same = self.lines_of_id.setdefault(event_id, [])
+            if index not in same:
+                same.append(index)
+                same.sort()
+            earlier = [i for i in same if i < index]
+        return any(isinstance(self.decode(i), ClaimBase) for i in earlier)
+
+    def has_event(self, event_id: str) -> bool:
+        lines = self.lines_of_id.get(event_id, ())
+        return any(isinstance(self.decode(i), ClaimBase) for i in lines)
+
+
+def _scan(raw: bytes) -> tuple[str | None, str | None]:
+    """The top-level path and id of a line without decoding it; None when unsure.
+
+    A field of that name inside another value could mislead the scan, so a line
+    where either name occurs more than once, or a dismissal, is left to the decoder.
+    """
+    if raw.count(b'"path"') > 1 or raw.count(b'"id"') > 1 or b'"dismissal"' in raw:
+        return None, None
+    path = _PATH_FIELD.search(raw)
+    event_id = _ID_FIELD.search(raw)
+    try:
+        return (_json_string(path.group(1)) if path else None,
+                _json_string(event_id.group(1)) if event_id else None)  # fmt: skip
+    except (UnicodeDecodeError, ValueError):
+        return None, None
+
+
+def _json_string(quoted: bytes) -> str:
+    # Most paths and ids have no escapes; decoding those directly is much cheaper.
+    if b"\\" in quoted:
+        return str(json.loads(quoted.decode("utf-8")))
+    return quoted[1:-1].decode("utf-8")
+
+
+_PATH_FIELD = re.compile(rb'"path"\s*:\s*("(?:[^"\\]|\\.)*")')
+_ID_FIELD = re.compile(rb'"id"\s*:\s*("(?:[^"\\]|\\.)*")')
+
+
 @dataclass(frozen=True, slots=True)
 class LedgerSnapshot:
-    """Every valid event in the ledger at one moment, in file order."""
+    """The ledger at one moment: the first `count` lines, plus a whole last line that
+    lacks its newline. Events are decoded on demand, per file."""
 
     path: Path
-    claims: tuple[Claim, ...]
-    problems: tuple[LedgerProblem, ...]
     generation: int  # changes whenever the content read changes; a cache key
     dismissed: frozenset[str]  # ids of events that a dismissal withdrew
-    _by_path: dict[str, tuple[AnchoredClaim, ...]] = field(
-        default_factory=dict, compare=False, repr=False
-    )
+    _lines: _Lines = field(compare=False, repr=False)
+    _count: int = field(compare=False, repr=False)
+    _tail_claim: Claim | None = field(default=None, compare=False, repr=False)
+    _tail_problem: LedgerProblem | None = field(default=None, compare=False, repr=False)
 
     def for_path(self, path: str) -> tuple[AnchoredClaim, ...]:
-        if not self._by_path and self.claims:
-            # Only for a snapshot built by hand: Ledger.snapshot() passes the grouping.
-            self._by_path.update(_group_by_path(self.claims))
-        return self._by_path.get(path, ())
+        """The events about `path`, in file order."""
+        lines = self._lines
+        indexes = [i for i in lines.by_path.get(path, ()) if i < self._count]
+        indexes += [i for i in lines.eager_paths.get(path, ()) if i < self._count]
+        found: list[AnchoredClaim] = []
+        for index in sorted(indexes):
+            claim = lines.decode(index)
+            if isinstance(claim, AnchoredClaim) and claim.path == path:
+                found.append(claim)
+        tail = self._tail_claim
+        if isinstance(tail, AnchoredClaim) and tail.path == path:
+            found.append(tail)
+        return tuple(found)
 
     def paths(self) -> list[str]:
-        self.for_path("")
-        return sorted(self._by_path)
+        """Every path some event is about (by the scan; confirmed when decoded)."""
+        lines = self._lines
+        found = {p for p, ix in lines.by_path.items() if ix and ix[0] < self._count}
+        found |= {p for p, ix in lines.eager_paths.items() if ix and ix[0] < self._count}
+        if isinstance(self._tail_claim, AnchoredClaim):
+            found.add(self._tail_claim.path)
+        return sorted(found)
 
+    @property
+    def claims(self) -> tuple[Claim, ...]:
+        """Every valid event in file order (decodes the whole ledger)."""
+        decoded = (self._lines.decode(i) for i in range(self._count))
+        found = [c for c in decoded if c is not None and not isinstance(c, LedgerProblem)]
+        if self._tail_claim is not None:
+            found.append(self._tail_claim)
+        return tuple(found)
 
-def _group_by_path(claims: Iterable[Claim]) -> dict[str, tuple[AnchoredClaim, ...]]:
-    grouped: dict[str, list[AnchoredClaim]] = {}
-    for claim in claims:
-        if isinstance(claim, AnchoredClaim):
-            grouped.setdefault(claim.path, []).append(claim)
-    return {path: tuple(group) for path, group in grouped.items()}
+    @property
+    def problems(self) -> tuple[LedgerProblem, ...]:
+        """Every skipped line (decodes the whole ledger)."""
+        decoded = (self._lines.decode(i) for i in range(self._count))
+        found = [c for c in decoded if isinstance(c, LedgerProblem)]
+        if self._tail_problem is not None:
+            found.append(self._tail_problem)
+        return tuple(found)
+
+    def known_problems(self) -> tuple[LedgerProblem, ...]:
+        """Skipped lines found so far: unreadable lines, and bad events about the files
+        asked about. Cheap: what a command that read one file should warn about."""
+        lines = self._lines
+        with lines.lock:
+            found = [
+                problem
+                for index, problem in lines.decoded.items()
+                if isinstance(problem, LedgerProblem) and index < self._count
+            ]
+        if self._tail_problem is not None:
+            found.append(self._tail_problem)
+        return tuple(sorted(found, key=lambda problem: problem.line))
 
 
 @dataclass(slots=True)
 class _ReadState:
     device_inode: tuple[int, int] = (0, 0)
     offset: int = 0  # bytes consumed (always just after a newline)
-    lines: int = 0  # lines consumed
     fingerprint: bytes = b""  # hash of the bytes just before `offset`
-    claims: list[Claim] = field(default_factory=list)
-    ids: set[str] = field(default_factory=set)
-    dismissed: set[str] = field(default_factory=set)
-    problems: list[LedgerProblem] = field(default_factory=list)
+    lines: _Lines = field(default_factory=_Lines)
     generation: int = 0
     # The last line when it has no newline yet: never consumed, re-read every time.
     tail_fingerprint: bytes = b""  # hash of those bytes; empty when there are none
@@ -428,13 +562,13 @@ class Ledger:
         changed = not state.generation  # a fresh state always gets a generation
         if complete_end:
             for raw in data[:complete_end].split(b"\n")[:-1]:
-                state.lines += 1
-                self._ingest(raw, state)
+                state.lines.add(raw)
             state.offset += complete_end
             start = max(0, state.offset - _FINGERPRINT_BYTES)
             state.fingerprint = _fingerprint(os.pread(fd, state.offset - start, start))
             changed = True
         torn = data[complete_end:]
+        del data
         tail = _fingerprint(torn) if torn.strip() else b""
         if changed or tail != state.tail_fingerprint:
             # The tail is left unconsumed: a later append ends it with a newline, and it
@@ -448,54 +582,35 @@ class Ledger:
             state.generation = self._next_generation()
 
     @staticmethod
-    def _ingest(raw: bytes, state: _ReadState) -> None:
-        if not raw.strip():
-            return
-        try:
-            claim = _parse(raw)
-        except ValueError as error:  # _Unreadable or InvalidEvent
-            state.problems.append(LedgerProblem(state.lines, f"{error}; skipped"))
-            return
-        if claim.id in state.ids:
-            return  # the same event merged in twice (a union merge of two branches)
-        state.ids.add(claim.id)
-        state.claims.append(claim)
-        if isinstance(claim, Dismissal):
-            state.dismissed.update(claim.targets)
-
-    @staticmethod
     def _read_tail(torn: bytes, state: _ReadState) -> tuple[Claim | None, LedgerProblem | None]:
         """A last line without a newline: a whole event (an editor dropped the final
         newline) is read, anything else is a torn write and is reported."""
-        line = state.lines + 1
+        line = len(state.lines.raw) + 1
         try:
             claim = _parse(torn)
         except _Unreadable:
             return None, LedgerProblem(line, "torn last line (no newline); skipped")
         except InvalidEvent as error:
             return None, LedgerProblem(line, f"{error}; skipped")
-        return (None if claim.id in state.ids else claim), None
+        if state.lines.has_event(claim.id):
+            return None, None
+        return claim, None
 
     def _freeze(self, state: _ReadState) -> LedgerSnapshot:
         cached = self._snapshot
         if cached is not None and cached.generation == state.generation:
-            return cached  # unchanged: keep the grouping by path that it already made
-        claims = tuple(state.claims)
-        problems = tuple(state.problems)
-        dismissed = set(state.dismissed)
-        if state.tail_claim is not None:
-            claims = (*claims, state.tail_claim)
-            if isinstance(state.tail_claim, Dismissal):
-                dismissed.update(state.tail_claim.targets)
-        if state.tail_problem is not None:
-            problems = (*problems, state.tail_problem)
+            return cached
+        dismissed = set(state.lines.dismissed)
+        if isinstance(state.tail_claim, Dismissal):
+            dismissed.update(state.tail_claim.targets)
         self._snapshot = LedgerSnapshot(
             path=self.path,
-            claims=claims,
-            problems=problems,
             generation=state.generation,
             dismissed=frozenset(dismissed),
-            _by_path=_group_by_path(claims),
+            _lines=state.lines,
+            _count=len(state.lines.raw),
+            _tail_claim=state.tail_claim,
+            _tail_problem=state.tail_problem,
         )
         return self._snapshot
 

@@ -28,7 +28,7 @@ class Repository:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self._renames_lock = threading.Lock()
-        self._renames_key: tuple[str, float] | None = None
+        self._renames_key: tuple[tuple[float, int], ...] | None = None
         self._renames: dict[str, str] = {}
         self._git_dir: Path | None = None
 
@@ -154,15 +154,12 @@ class Repository:
         return current
 
     def _rename_map(self) -> dict[str, str]:
-        index = self.git_dir / "index"
-        try:
-            index_mtime = index.stat().st_mtime
-        except OSError:
-            index_mtime = 0.0
-        key = (self.head() or "", index_mtime)
+        # Keyed by the files git changes when HEAD or the index move, so that asking
+        # about many paths costs one `git log`, not one per path.
+        key = tuple(_stamp(self.git_dir / name) for name in _HEAD_FILES)
         with self._renames_lock:
             if key != self._renames_key:
-                self._renames = self._read_renames(key[0])
+                self._renames = self._read_renames(self.head() or "")
                 self._renames_key = key
             return self._renames
 
@@ -178,6 +175,17 @@ class Repository:
             staged = self.git("diff", "--cached", "--name-status", "-M", "--diff-filter=R")
         _add_renames(renames, staged)
         return renames
+
+
+_HEAD_FILES = ("HEAD", "index", "packed-refs", "logs/HEAD", "ORIG_HEAD")
+
+
+def _stamp(path: Path) -> tuple[float, int]:
+    try:
+        info = path.stat()
+    except OSError:
+        return (0.0, 0)
+    return (info.st_mtime, info.st_size)
 
 
 def _add_renames(renames: dict[str, str], name_status: str) -> None:

@@ -46,7 +46,7 @@ def add_command(
 
 def warn_about(snapshot: LedgerSnapshot, stream: TextIO | None = None) -> None:
     """Tell the user about skipped ledger lines, without failing the command."""
-    for problem in snapshot.problems:
+    for problem in snapshot.known_problems():
         print(f"foureyes: warning: {snapshot.path}, {problem}", file=stream or sys.stderr)
 
 

@@ -51,12 +51,12 @@ class Settings:
 def parse_settings(raw: object) -> tuple[Settings, list[str]]:
     """Settings from the client's JSON, and one message per value that was ignored."""
     problems: list[str] = []
-    if raw is None:
+    if raw is None or raw == []:  # Neovim sends an empty Lua table as a JSON array
         return Settings(), problems
     if not isinstance(raw, Mapping):
         return Settings(), ["foureyes settings must be an object; using defaults"]
     severity = _default_severities()
-    raw_severity = raw.get("severity", {})
+    raw_severity = raw.get("severity") or {}
     if isinstance(raw_severity, Mapping):
         for key, value in raw_severity.items():
             state = _STATE_KEYS.get(str(key))

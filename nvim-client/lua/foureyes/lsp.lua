@@ -1,0 +1,139 @@
+-- Starting `foureyes serve` and talking to it, across Neovim 0.8 to 0.11+.
+--
+-- The client API changed between versions (get_active_clients -> get_clients,
+-- client.request -> client:request, vim.lsp.start -> vim.lsp.config/enable); every
+-- version check lives in this file so the other modules stay version-free.
+local M = {}
+
+M.name = 'foureyes'
+
+local has_011 = vim.fn.has('nvim-0.11') == 1
+
+--- The repository root of a buffer's file, or nil (no file, or not in a git repository).
+--- The server answers per repository, so the client's root_dir is the git root.
+---@param bufnr integer
+---@return string|nil
+function M.git_root(bufnr)
+  if not vim.api.nvim_buf_is_valid(bufnr) or vim.bo[bufnr].buftype ~= '' then
+    return nil
+  end
+  local name = vim.api.nvim_buf_get_name(bufnr)
+  if name == '' then
+    return nil
+  end
+  if vim.fs.root then -- 0.10+
+    return vim.fs.root(bufnr, '.git')
+  end
+  -- `.git` is a directory in a clone and a file in a worktree or submodule.
+  local found = vim.fs.find('.git', { upward = true, path = vim.fs.dirname(name) })[1]
+  return found and vim.fs.dirname(found) or nil
+end
+
+--- The client table shared by both ways of starting (without root_dir).
+---@param options table resolved plugin options
+function M.client_config(options)
+  local config = { name = M.name, cmd = options.cmd, filetypes = options.filetypes }
+  -- Empty settings are left out, not sent: Neovim encodes an empty Lua table as a JSON
+  -- array, which the server would reject as "settings must be an object".
+  if next(options.settings or {}) ~= nil then
+    -- Answered from here when the server asks for the `foureyes` section
+    -- (workspace/configuration).
+    config.settings = { [M.name] = options.settings }
+    -- Also sent at initialize, so the first diagnostics already use the settings.
+    config.init_options = { settings = options.settings }
+  end
+  return config
+end
+
+--- Attach foureyes to one buffer with vim.lsp.start (Neovim 0.8+). A client is reused
+--- per repository: vim.lsp.start matches on name and root_dir.
+---@param bufnr integer
+---@param options table
+---@return integer|nil client id
+function M.start(bufnr, options)
+  local root = M.git_root(bufnr)
+  if not root then
+    return nil
+  end
+  local config = M.client_config(options)
+  config.filetypes = nil -- vim.lsp.start does not filter; the autocommand did
+  config.root_dir = root
+  return vim.lsp.start(config, { bufnr = bufnr })
+end
+
+local function root_dir(bufnr, on_dir)
+  local root = M.git_root(bufnr)
+  if root then -- outside a repository there is nothing to report: do not start
+    on_dir(root)
+  end
+end
+
+--- The table for vim.lsp.config (0.11+). root_dir is a function so that buffers
+--- outside any git repository never start a server.
+function M.native_config(options)
+  local config = M.client_config(options)
+  config.root_dir = root_dir
+  return config
+end
+
+--- Start foureyes for matching buffers from now on, and for those already open.
+---@param options table
+function M.enable(options)
+  local native = options.native
+  if native == nil then
+    native = has_011 and vim.lsp.config ~= nil and vim.lsp.enable ~= nil
+  end
+  if native then
+    vim.lsp.config(M.name, M.native_config(options))
+    vim.lsp.enable(M.name)
+    return
+  end
+  local group = vim.api.nvim_create_augroup('foureyes_lsp', { clear = true })
+  vim.api.nvim_create_autocmd('FileType', {
+    group = group,
+    pattern = options.filetypes,
+    desc = 'foureyes: start the language server',
+    callback = function(args)
+      M.start(args.buf, options)
+    end,
+  })
+  -- setup() may run after files were opened (lazy loading on an event or a command).
+  for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
+    if
+      vim.api.nvim_buf_is_loaded(bufnr)
+      and vim.tbl_contains(options.filetypes, vim.bo[bufnr].filetype)
+    then
+      M.start(bufnr, options)
+    end
+  end
+end
+
+--- foureyes clients, optionally only those attached to a buffer.
+---@param bufnr integer|nil
+function M.clients(bufnr)
+  local filter = { name = M.name, bufnr = bufnr }
+  if vim.lsp.get_clients then -- 0.10+
+    return vim.lsp.get_clients(filter)
+  end
+  return vim.lsp.get_active_clients(filter)
+end
+
+--- The foureyes client attached to a buffer (0: the current one), or nil.
+function M.client_for(bufnr)
+  if bufnr == nil or bufnr == 0 then
+    bufnr = vim.api.nvim_get_current_buf()
+  end
+  return M.clients(bufnr)[1]
+end
+
+--- Send a request. Passing bufnr makes Neovim flush that buffer's pending changes
+--- first, so the server sees the text the user sees.
+---@param handler fun(err: table|nil, result: any, ctx: table)
+function M.request(client, method, params, handler, bufnr)
+  if has_011 then
+    return client:request(method, params, handler, bufnr)
+  end
+  return client.request(method, params, handler, bufnr)
+end
+
+return M

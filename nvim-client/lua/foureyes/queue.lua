@@ -1,0 +1,94 @@
+-- :FourEyes queue: every AI region in the workspace's repositories (the server's
+-- foureyes/reviewQueue request) as a quickfix list, one entry per region.
+local config = require('foureyes.config')
+local lsp = require('foureyes.lsp')
+
+local M = {}
+
+M.title = 'foureyes review queue'
+
+-- Quickfix types make waiting-on-you regions stand out in the list.
+local TYPES = {
+  ['changes-requested'] = 'W',
+  ['review-requested'] = 'I',
+  unreviewed = 'I',
+  approved = 'N',
+}
+
+--- Quickfix items for the regions of a reviewQueue answer, sorted by file and line.
+---@param regions table[] the answer's `regions`
+---@return table[]
+function M.items(regions)
+  local items = {}
+  for _, region in ipairs(regions or {}) do
+    local state = (region.review or {}).state or '?'
+    local agents = table.concat(region.agents or {}, ', ')
+    if agents == '' then
+      agents = 'unknown agent'
+    end
+    table.insert(items, {
+      filename = vim.uri_to_fname(region.uri),
+      lnum = region.start_line,
+      end_lnum = region.end_line,
+      col = 1,
+      text = ('%s · %s'):format(state, agents),
+      type = TYPES[state] or 'I',
+      user_data = { region = region.id }, -- ignored by Neovim < 0.9.3
+    })
+  end
+  table.sort(items, function(a, b)
+    if a.filename ~= b.filename then
+      return a.filename < b.filename
+    end
+    return a.lnum < b.lnum
+  end)
+  return items
+end
+
+--- Ask the server for the queue and fill the quickfix list.
+---@param opts {open: boolean|nil, on_done: fun(items: table[]|nil)|nil}|nil
+function M.open(opts)
+  opts = opts or {}
+  local bufnr = vim.api.nvim_get_current_buf()
+  local client = lsp.client_for(bufnr)
+  if client == nil then
+    bufnr = nil -- any running foureyes client answers for its workspace
+    client = lsp.clients()[1]
+  end
+  if client == nil then
+    vim.notify(
+      'foureyes: the language server is not running; open a file in a git repository first',
+      vim.log.levels.WARN
+    )
+    if opts.on_done then
+      opts.on_done(nil)
+    end
+    return
+  end
+  -- vim.empty_dict(): `{}` would be sent as a JSON array.
+  lsp.request(client, 'foureyes/reviewQueue', vim.empty_dict(), function(err, result)
+    if err then
+      vim.notify('foureyes: review queue failed: ' .. tostring(err.message), vim.log.levels.ERROR)
+      if opts.on_done then
+        opts.on_done(nil)
+      end
+      return
+    end
+    local items = M.items(result and result.regions)
+    vim.fn.setqflist({}, ' ', { title = M.title, items = items })
+    local open = opts.open
+    if open == nil then
+      open = config.options.queue.open
+    end
+    if #items == 0 then
+      vim.notify('foureyes: no AI-written regions', vim.log.levels.INFO)
+    elseif open then
+      vim.cmd('copen')
+    end
+    if opts.on_done then
+      opts.on_done(items)
+    end
+  end, bufnr)
+end
+
+return M
