@@ -1,0 +1,91 @@
+"""Benchmark 1: time from a didChange to the diagnostics that reflect it.
+
+A 10,000-line Python file with 100 AI regions; 200 single-character edits spread
+over the file, each waiting for the diagnostics of its version, through a real LSP
+client over stdio. Target: p50 <= 15 ms, p95 <= 50 ms.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import FOUREYES, Client, make_repo, python_file, save, summary
+from lsprotocol import types
+
+LINES = 10_000
+REGIONS = 100
+EDITS = 200
+
+
+async def main() -> None:
+    root = Path(tempfile.mkdtemp(prefix="foureyes-bench-")) / "repo"
+    make_repo(root)
+    lines = python_file(LINES)
+    (root / "big.py").write_text("\n".join(lines) + "\n")
+    ranges = [f"big.py:{start}-{start + 19}" for start in range(50, LINES, LINES // REGIONS)][
+        :REGIONS
+    ]
+    import subprocess
+
+    subprocess.run([FOUREYES, "mark", "--ai", *ranges, "--agent", "bench"], cwd=root, check=True,
+                   capture_output=True)  # fmt: skip
+    client = Client()
+    # FOUREYES_BENCH_WRAP="py-spy record -o prof.svg --" profiles the server under load.
+    wrap = os.environ.get("FOUREYES_BENCH_WRAP", "").split()
+    await client.start([*wrap, FOUREYES, "serve"], root)
+    uri = (root / "big.py").as_uri()
+    first = client.expect(uri, 1)
+    client.client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=uri, language_id="python", version=1, text="\n".join(lines) + "\n"
+            )
+        )
+    )
+    await asyncio.wait_for(first, 30)
+    assert len(client.latest[uri]) == REGIONS, len(client.latest[uri])
+    rng = random.Random(7)
+    samples = []
+    for version in range(2, EDITS + 2):
+        line = rng.randrange(LINES)
+        waiter = client.expect(uri, version)
+        sent = time.perf_counter()
+        client.client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                content_changes=[
+                    types.TextDocumentContentChangePartial(
+                        range=types.Range(
+                            start=types.Position(line=line, character=4),
+                            end=types.Position(line=line, character=4),
+                        ),
+                        text="x",
+                    )
+                ],
+            )
+        )
+        received = await asyncio.wait_for(waiter, 30)
+        samples.append(received - sent)
+    await client.stop()
+    result = summary(samples)
+    save(
+        "edit_to_diagnostics",
+        {
+            "file_lines": LINES,
+            "regions": REGIONS,
+            "edits": EDITS,
+            "latency": result,
+            "target": {"p50_ms": 15, "p95_ms": 50},
+            "meets_target": result["median_ms"] <= 15 and result["p95_ms"] <= 50,
+        },
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
