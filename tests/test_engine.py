@@ -8,7 +8,7 @@ import pytest
 
 from conftest import GitRepo, code_lines
 from foureyes.anchor import make_anchor, split_lines
-from foureyes.engine import Engine, ReviewRules
+from foureyes.engine import Engine
 from foureyes.ledger import Ledger, new_id
 from foureyes.model import (
     AiAuthorship,
@@ -20,8 +20,10 @@ from foureyes.model import (
     Identity,
     ReviewRequest,
     ReviewState,
+    RiskLevel,
 )
 from foureyes.repo import Repository
+from foureyes.review.policy import Policy
 
 DANA = Identity("Dana", "dana@example.com")  # brings in the AI code
 SAM = Identity("Sam Senior", "sam@example.com")
@@ -148,7 +150,7 @@ def test_nobody_approves_ai_code_they_brought_in(world: World) -> None:
 
 
 def test_required_approvals_count_distinct_people_covering_every_line(world: World) -> None:
-    world.engine.rules = ReviewRules(approvals_required=2)
+    world.engine.policy = Policy(approvals=dict.fromkeys(RiskLevel, 2))
     world.ai(5, 9)
     world.add(Approval, 5, 9, SAM)
     world.add(Approval, 5, 9, SAM)  # the same person twice counts once

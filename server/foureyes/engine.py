@@ -2,10 +2,11 @@
 regions are there, and where does each stand in review?
 
 The engine joins the ledger (claims), anchoring (where those claims are now) and the
-review rules into a `FileReport`. Results are cached by content: the same path, text
-and ledger generation give the same report without any work, and a claim is resolved
-against a given text only once. It must not know about LSP, argv, terminals or how
-claims were captured.
+review policy (who is senior, how many approvals each risk level needs, which paths
+are ignored, whether approvals must be signed) into a `FileReport`. Results are
+cached by content: the same path, text, ledger generation and policy give the same
+report without any work, and a claim is resolved against a given text only once. It
+must not know about LSP, argv, terminals or how claims were captured.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Generic, TypeVar
 
 from foureyes.anchor import LineMatch, Match, TextIndex, resolve
+from foureyes.errors import EnvironmentProblem
 from foureyes.ledger import Ledger, LedgerSnapshot
 from foureyes.model import (
     AiAuthorship,
@@ -25,6 +27,7 @@ from foureyes.model import (
     Approval,
     ChangesRequested,
     Contributor,
+    DiscountedApproval,
     FileReport,
     HumanAuthorship,
     Identity,
@@ -33,19 +36,17 @@ from foureyes.model import (
     Review,
     ReviewRequest,
     ReviewState,
+    Seniors,
 )
 from foureyes.repo import Repository
+from foureyes.review import signing
+from foureyes.review.policy import Policy, PolicyLoader, digest
+from foureyes.review.risk_level import provisional_risk
 
 _PRESENT = frozenset({Match.SAME, Match.REFORMATTED, Match.EDITED})
 _UNCHANGED = frozenset({Match.SAME, Match.REFORMATTED})
 _AI_LIKE = frozenset({Contributor.AI, Contributor.MIXED})
-
-
-@dataclass(frozen=True, slots=True)
-class ReviewRules:
-    """What the engine needs from the review policy (the policy module fills this in)."""
-
-    approvals_required: int = 1
+_AI_ONLY = frozenset({Contributor.AI})
 
 
 K = TypeVar("K", bound=Hashable)
@@ -73,9 +74,13 @@ class _Lru(Generic[K, V]):
 class Engine:
     """Answers for one repository. Thread-safe; share one per repository."""
 
-    def __init__(self, repo: Repository, rules: ReviewRules | None = None) -> None:
+    def __init__(self, repo: Repository, policy: Policy | None = None) -> None:
+        """`policy` fixes the review policy; by default it is read from the repository
+        (.foureyes.toml or pyproject.toml) and re-read when those files change."""
         self.repo = repo
-        self.rules = rules or ReviewRules()
+        self._fixed_policy = policy
+        self._policy_loader = PolicyLoader(repo.root)
+        self._signatures: dict[tuple[str, str, str], str | None] = {}
         self.ledger = Ledger(repo.ledger_path)
         self._lock = threading.Lock()
         self._reports: _Lru[tuple[object, ...], FileReport] = _Lru(256)
@@ -87,14 +92,24 @@ class Engine:
     def snapshot(self) -> LedgerSnapshot:
         return self.ledger.snapshot()
 
+    @property
+    def policy(self) -> Policy:
+        """The review policy in force; raises PolicyError when the policy is broken."""
+        return self._fixed_policy or self._policy_loader.load()
+
+    @policy.setter
+    def policy(self, policy: Policy | None) -> None:
+        self._fixed_policy = policy
+
     def report(self, path: str, text: str | None = None) -> FileReport:
         """Authorship and regions of `path` for `text` (default: the working-tree file)."""
         if text is None:
             text = self.repo.read_text(path)
+        policy = self.policy  # first: a broken policy is an error, never "allow"
         snapshot = self.snapshot()
         claims = self.claims_for(path, snapshot)
         text_key = _content_key(text)
-        key = (path, text_key, snapshot.generation, self.rules, len(claims))
+        key = (path, text_key, snapshot.generation, policy, len(claims))
         with self._lock:
             cached = self._reports.get(key)
         if cached is not None:
@@ -103,7 +118,7 @@ class Engine:
         dismissed = snapshot.dismissed
         live = [c for c in claims if c.id not in dismissed]
         attributed = self._authorship(live, index, text_key)
-        regions = self._regions(path, attributed, live, index, text_key)
+        regions = self._regions(path, attributed, live, index, text_key, policy)
         result = FileReport(path, len(index), attributed, regions)
         with self._lock:
             self._reports.put(key, result)
@@ -119,7 +134,9 @@ class Engine:
         return tuple(claims)
 
     def tracked_paths(self) -> list[str]:
-        """Current names of every file the ledger has claims about (renames followed)."""
+        """Current names of every file the ledger has claims about (renames followed),
+        except the policy's ignored paths. Raises PolicyError for a broken policy."""
+        policy = self.policy
         snapshot = self.snapshot()
         found: dict[str, None] = {}
         for path in snapshot.paths():
@@ -129,7 +146,7 @@ class Engine:
                 current = self.repo.current_name(path)
                 if current is not None and self.repo.abspath(current).is_file():
                     found[current] = None
-        return sorted(found)
+        return sorted(path for path in found if not policy.is_ignored(path))
 
     # --- authorship ---
 
@@ -192,8 +209,12 @@ class Engine:
         claims: Sequence[AnchoredClaim],
         index: TextIndex,
         text_key: str,
+        policy: Policy,
     ) -> tuple[Region, ...]:
-        runs = _ai_runs(attributed, index.lines)
+        if policy.is_ignored(path):
+            return ()
+        needs_review = _AI_LIKE if policy.mixed_lines_need_review else _AI_ONLY
+        runs = _ai_runs(attributed, index.lines, needs_review)
         if not runs:
             return ()
         reviews = [
@@ -201,40 +222,75 @@ class Engine:
             for claim in claims
             if isinstance(claim, ReviewRequest | Approval | ChangesRequested)
         ]
-        return tuple(
-            Region(
-                id=_region_id(run[0]),
-                path=path,
-                start_line=run[0].line,
-                end_line=run[-1].line,
-                lines=tuple(run),
-                review=self._review(run, reviews),
+        # Until the risk engine lands, risk depends on the path alone (risk_level.py).
+        risk = provisional_risk(policy, path)
+        seniors = policy.seniors_for(path)
+        required = policy.approvals_for(risk.level)
+        regions = []
+        for run in runs:
+            recorders = tuple(
+                {line.claim.by.email: line.claim.by for line in run if line.claim}.values()
             )
-            for run in runs
-        )
+            review = self._review(run, reviews, index, policy, seniors, required)
+            suggested = policy.suggested_reviewers(path, recorders)
+            regions.append(
+                Region(
+                    id=_region_id(run[0]),
+                    path=path,
+                    start_line=run[0].line,
+                    end_line=run[-1].line,
+                    lines=tuple(run),
+                    review=replace(review, suggested=suggested),
+                    risk=risk,
+                )
+            )
+        return tuple(regions)
 
     def _review(
         self,
         run: Sequence[LineAuthorship],
         reviews: Iterable[tuple[AnchoredClaim, dict[int, LineMatch]]],
+        index: TextIndex,
+        policy: Policy,
+        seniors: Seniors,
+        required: int,
     ) -> Review:
         positions = {line.line - 1: line for line in run}
         approvers_per_line: dict[int, dict[str, Identity]] = {p: {} for p in positions}
         events: list[AnchoredClaim] = []
         requests: list[ReviewRequest] = []
         changes: list[ChangesRequested] = []
+        discounted: list[DiscountedApproval] = []
+        partial: list[tuple[Approval, int, int]] = []  # approvals that passed the person checks
         for claim, matches in reviews:
             overlapping = [(p, m) for p, m in matches.items() if p in positions]
             if isinstance(claim, Approval):
+                if not overlapping:
+                    continue
+                events.append(claim)
+                reason = self._approval_problem(claim, seniors, policy)
+                if reason is not None:
+                    discounted.append(DiscountedApproval(claim, reason))
+                    continue
+                digests = signing.digests_of(claim) if policy.signing.required else None
+                approver = claim.by.email.lower()
+                counted = changed = 0
                 for position, match in overlapping:
                     brought_in_by = positions[position].claim
-                    # An approval covers exactly the reviewed text, and never one's own AI code.
-                    if match.match is Match.SAME and (
-                        brought_in_by is None or brought_in_by.by.email != claim.by.email
-                    ):
-                        approvers_per_line[position][claim.by.email] = claim.by
-                if overlapping:
-                    events.append(claim)
+                    if brought_in_by is not None and brought_in_by.by.email.lower() == approver:
+                        continue  # four eyes: never one's own AI code
+                    # An approval covers exactly the reviewed text; a signed one, exactly
+                    # the text whose digest was signed.
+                    unchanged = match.match is Match.SAME and (
+                        digests is None
+                        or _digest_matches(digests, match.claim_line, index.lines[position])
+                    )
+                    if unchanged:
+                        approvers_per_line[position][approver] = claim.by
+                        counted += 1
+                    else:
+                        changed += 1
+                partial.append((claim, counted, changed))
             elif isinstance(claim, ReviewRequest):
                 if any(m.match in _PRESENT for _, m in overlapping):
                     requests.append(claim)
@@ -247,7 +303,16 @@ class Engine:
         common = set.intersection(*(set(a) for a in approvers_per_line.values()))
         everyone = {e: i for line in approvers_per_line.values() for e, i in line.items()}
         approvers = tuple(everyone[email] for email in sorted(common))
-        required = self.rules.approvals_required
+        for claim, counted, changed in partial:
+            if claim.by.email.lower() in common:
+                continue
+            if changed:
+                reason = f"the approved text has changed since ({changed} line(s))"
+            elif counted:
+                reason = "it covers only part of this region"
+            else:
+                reason = "it is by the person who recorded this code (four eyes)"
+            discounted.append(DiscountedApproval(claim, reason))
         if len(approvers) >= required:
             state = ReviewState.APPROVED
         elif not events:
@@ -262,13 +327,50 @@ class Engine:
             approvers=approvers,
             requests=tuple(requests),
             changes_requested=tuple(changes),
+            seniors=seniors,
+            discounted=tuple(discounted),
         )
+
+    def _approval_problem(self, claim: Approval, seniors: Seniors, policy: Policy) -> str | None:
+        """Why an approval does not count at all, or None (line checks come after)."""
+        if not seniors.includes(claim.by):
+            return f"{claim.by.email} is not a senior reviewer for this path in the policy"
+        if not policy.signing.required:
+            return None
+        if not claim.signature:
+            return "it is not signed, and the policy requires signed approvals"
+        allowed = policy.signing.allowed_signers_text or ""
+        key = (claim.id, claim.signature, digest(allowed))
+        with self._lock:
+            if key in self._signatures:
+                return self._signatures[key]
+        try:
+            verdict = signing.verify(
+                signing.canonical(claim), claim.signature, claim.by.email, allowed
+            )
+        except EnvironmentProblem as error:
+            # Unverifiable is not valid; not cached, so it is retried once ssh-keygen exists.
+            return f"its signature cannot be checked: {error.message}"
+        if verdict is None and signing.digests_of(claim) is None:
+            verdict = "it is signed but carries no line digests, so it cannot be tied to text"
+        with self._lock:
+            self._signatures[key] = verdict
+        return verdict
+
+
+def _digest_matches(digests: Sequence[str], claim_line: int | None, text: str) -> bool:
+    if claim_line is None or not 0 <= claim_line < len(digests):
+        return False
+    return digests[claim_line] == signing.line_digest(text)
 
 
 def _ai_runs(
-    attributed: Mapping[int, LineAuthorship], texts: Sequence[str]
+    attributed: Mapping[int, LineAuthorship],
+    texts: Sequence[str],
+    needs_review: frozenset[Contributor] = _AI_LIKE,
 ) -> list[list[LineAuthorship]]:
-    """Maximal runs of ai/mixed lines, from a non-blank line to a non-blank line.
+    """Maximal runs of lines needing review (ai, and mixed unless the policy relaxes it),
+    from a non-blank line to a non-blank line.
 
     Blank lines between two AI lines do not split a run (unless a person claimed
     them); blank AI lines at its ends are left out so a region starts and ends on code.
@@ -276,7 +378,7 @@ def _ai_runs(
     runs: list[list[LineAuthorship]] = []
     current: list[LineAuthorship] = []
     for number, verdict in attributed.items():  # in line order
-        if verdict.contributor not in _AI_LIKE:
+        if verdict.contributor not in needs_review:
             continue
         blank = not texts[number - 1].strip()
         if current and not _only_blank_between(current[-1].line, number, attributed, texts):

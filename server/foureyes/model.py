@@ -32,6 +32,22 @@ class ReviewState(StrEnum):
     APPROVED = "approved"
 
 
+class RiskLevel(StrEnum):
+    """How much could go wrong with a region; the policy maps each level to approvals."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _RISK_ORDER.index(self)
+
+
+_RISK_ORDER = (RiskLevel.LOW, RiskLevel.MEDIUM, RiskLevel.HIGH, RiskLevel.CRITICAL)
+
+
 @dataclass(frozen=True, slots=True)
 class Identity:
     """A person as git knows them. The email is the key; the name is for display."""
@@ -183,6 +199,52 @@ class LineAuthorship:
 
 
 @dataclass(frozen=True, slots=True)
+class Seniors:
+    """Who may approve a region: the policy's seniors for its path, already resolved.
+
+    `entries` are as the policy and CODEOWNERS wrote them (emails, @handles,
+    @org/teams, "*"), for display. `emails` and `handles` are what they resolve to
+    (teams expanded, handles mapped to emails where the policy says so); a handle
+    also matches GitHub's no-reply address for it. `anyone` means the policy names
+    no seniors: every person but the one who recorded the code may approve.
+    """
+
+    entries: tuple[str, ...] = ("*",)
+    emails: frozenset[str] = frozenset()
+    handles: frozenset[str] = frozenset()
+    anyone: bool = True
+
+    def includes(self, person: Identity) -> bool:
+        if self.anyone:
+            return True
+        email = person.email.strip().lower()
+        if email in self.emails:
+            return True
+        handle = github_handle(email)
+        return handle is not None and handle in self.handles
+
+
+_NOREPLY = "@users.noreply.github.com"
+
+
+def github_handle(email: str) -> str | None:
+    """The GitHub login in a no-reply address (`123+login@users.noreply.github.com`)."""
+    email = email.strip().lower()
+    if not email.endswith(_NOREPLY):
+        return None
+    local = email[: -len(_NOREPLY)]
+    return local.partition("+")[2] or local or None
+
+
+@dataclass(frozen=True, slots=True)
+class DiscountedApproval:
+    """An approval of some of a region's lines that does not count, and why."""
+
+    approval: Approval
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class Review:
     """The review situation of one region."""
 
@@ -191,10 +253,30 @@ class Review:
     approvers: tuple[Identity, ...] = ()  # distinct people whose approval covers every line
     requests: tuple[ReviewRequest, ...] = ()
     changes_requested: tuple[ChangesRequested, ...] = ()
+    seniors: Seniors = field(default_factory=Seniors)  # who may approve this region
+    discounted: tuple[DiscountedApproval, ...] = ()  # approvals seen that do not count
+    suggested: tuple[str, ...] = ()  # reviewers to ask (CODEOWNERS seniors, else seniors)
 
     @property
     def approvals(self) -> int:
         return len(self.approvers)
+
+
+@dataclass(frozen=True, slots=True)
+class RiskReason:
+    """One reason a region is risky; a line range when it points at code."""
+
+    message: str
+    start_line: int | None = None
+    end_line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Risk:
+    """A region's risk level and the reasons for it."""
+
+    level: RiskLevel = RiskLevel.LOW
+    reasons: tuple[RiskReason, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +289,7 @@ class Region:
     end_line: int  # 1-based, inclusive
     lines: tuple[LineAuthorship, ...]  # the ai and mixed lines, in order
     review: Review
+    risk: Risk = field(default_factory=Risk)
 
     @property
     def claims(self) -> tuple[AiAuthorship, ...]:

@@ -13,11 +13,29 @@ import sys
 from collections.abc import Sequence
 
 from foureyes import __version__
-from foureyes.cli.commands import blame, hooks, init, mark, record, risk, serve, status
+from foureyes.cli.commands import (
+    approve,
+    blame,
+    check,
+    hooks,
+    init,
+    mark,
+    queue,
+    record,
+    reject,
+    request_review,
+    review_packet,
+    risk,
+    serve,
+    status,
+)
 from foureyes.cli.common import EXIT_CODES_HELP, EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE
 from foureyes.errors import FoureyesError, UsageError
 
-COMMANDS = (init, mark, blame, status, risk, serve, record, hooks)
+# fmt: off
+COMMANDS = (init, mark, blame, status, risk, serve, record, hooks,
+            request_review, approve, reject, queue, review_packet, check)
+# fmt: on
 
 
 def main(argv: Sequence[str] | None = None) -> int:

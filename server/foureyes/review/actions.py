@@ -1,18 +1,30 @@
 """Review actions shared by every face: request review, approve, request changes.
 
-Each action names a region by a line inside it, anchors the region's current lines,
-checks the rules (four eyes: nobody approves AI code they recorded), and appends
-one claim to the ledger. A refusal raises `ReviewRefused` naming the rule. This
+Each action names a region by a line inside it (or by its id), anchors the region's
+current lines, checks the rules, and appends one claim to the ledger. The rules:
+
+- four eyes: nobody approves (or asks changes to) AI code they recorded;
+- only seniors approve: the policy's seniors for the path, and its CODEOWNERS owners
+  when the policy counts them;
+- with signing required, an approval must be signed by a key the allowed signers
+  list for the approver. Whoever has an SSH signing key (git's user.signingkey with
+  gpg.format=ssh, or the policy's signing.key) signs every approval.
+
+A refusal raises `ReviewRefused` naming the rule. A review request notifies the
+policy's webhooks; a failed notification is reported, the request is kept. This
 module must not know about argv, terminals or LSP.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any
 
 from foureyes.anchor import make_anchor, split_lines
 from foureyes.engine import Engine
-from foureyes.errors import FoureyesError, UsageError
+from foureyes.errors import EnvironmentProblem, FoureyesError, UsageError
 from foureyes.initialise import initialise
 from foureyes.ledger import new_id, now
 from foureyes.model import (
@@ -24,6 +36,12 @@ from foureyes.model import (
     ReviewRequest,
     ReviewState,
 )
+from foureyes.review import notify, signing
+from foureyes.review.policy import Policy, PolicyError
+
+_log = logging.getLogger("foureyes.review")
+
+Warn = Callable[[str], None]
 
 
 class ReviewRefused(FoureyesError):
@@ -42,16 +60,68 @@ def region_at(engine: Engine, path: str, line: int, text: str | None = None) -> 
     return region
 
 
+def region_by_id(engine: Engine, region_id: str) -> Region:
+    """The region with this id (or a unique prefix of at least 4 characters of it)."""
+    wanted = region_id.strip().lower()
+    if len(wanted) < 4:
+        raise UsageError(
+            f"{region_id!r} is too short to name a region",
+            "give the region's id (as `foureyes queue` or `status --json` prints it) or PATH:LINE",
+        )
+    found = [
+        region
+        for path in engine.tracked_paths()
+        for region in _regions_or_none(engine, path)
+        if region.id.startswith(wanted)
+    ]
+    if not found:
+        raise UsageError(
+            f"no AI region has the id {region_id!r}",
+            "`foureyes queue` lists regions awaiting review with their ids",
+        )
+    if len({region.id for region in found}) > 1:
+        raise UsageError(f"{region_id!r} matches several regions; give more of the id")
+    return found[0]
+
+
+def _regions_or_none(engine: Engine, path: str) -> tuple[Region, ...]:
+    try:
+        return engine.report(path).regions
+    except PolicyError:
+        raise
+    except UsageError:  # a tracked file became binary or huge: it has no regions to name
+        return ()
+
+
 def approval_refusal(region: Region, identity: Identity) -> str | None:
-    """Why `identity` may not approve `region`, or None when they may."""
-    recorders = {claim.by.email for claim in region.claims}
-    if identity.email in recorders:
+    """Why `identity` may not approve `region`, or None when they may.
+
+    Uses only what the engine put in the region (its recorders and the seniors for its
+    path), so the language server can show it as the reason an action is disabled.
+    Signing is checked when the approval is made (`approve`), as it needs git config.
+    """
+    recorders = {claim.by.email.lower() for claim in region.claims}
+    if identity.email.lower() in recorders:
         return (
             "four eyes: you recorded this AI code, so someone else has to approve it "
             f"({identity.email} brought it in)"
         )
-    if any(person.email == identity.email for person in region.review.approvers):
+    seniors = region.review.seniors
+    if not seniors.includes(identity):
+        named = ", ".join(seniors.entries) or "nobody (no seniors, no CODEOWNERS owner)"
+        return (
+            f"only seniors approve: {identity.email} is not a senior reviewer for "
+            f"{region.path} in the review policy (seniors here: {named})"
+        )
+    if any(person.email.lower() == identity.email.lower() for person in region.review.approvers):
         return "you have already approved this exact text"
+    return None
+
+
+def changes_refusal(region: Region, identity: Identity) -> str | None:
+    """Why `identity` may not request changes to `region`, or None."""
+    if identity.email.lower() in {claim.by.email.lower() for claim in region.claims}:
+        return "four eyes: you recorded this AI code; change it yourself, or ask for review"
     return None
 
 
@@ -63,52 +133,89 @@ def request_review(
     reviewers: Sequence[str] = (),
     note: str | None = None,
     text: str | None = None,
+    warn: Warn | None = None,
 ) -> ReviewRequest:
+    """Ask for review of the region at `path:line`. Without `reviewers`, the region's
+    suggested reviewers (CODEOWNERS seniors, else the seniors) are asked."""
     region = region_at(engine, path, line, text)
+    asked = tuple(reviewers) or region.review.suggested
     claim = ReviewRequest(
         id=new_id(), at=now(), by=engine.repo.identity(), path=path,
-        anchor=_anchor(engine, region, text), reviewers=tuple(reviewers), note=note or None,
+        anchor=_anchor(engine, region, text), reviewers=asked, note=note or None,
     )  # fmt: skip
     _append(engine, claim)
+    _notify(engine, [(claim, region)], warn)
     return claim
 
 
 def request_review_for_file(
-    engine: Engine, path: str, *, note: str | None = None, text: str | None = None
+    engine: Engine,
+    path: str,
+    *,
+    note: str | None = None,
+    text: str | None = None,
+    warn: Warn | None = None,
 ) -> list[ReviewRequest]:
     """Ask for review of every region in the file that nobody was asked about yet."""
     report = engine.report(path, text)
     identity = engine.repo.identity()
     at = now()
-    claims = [
-        ReviewRequest(
-            id=new_id(),
-            at=at,
-            by=identity,
-            path=path,
-            anchor=_anchor(engine, region, text),
-            note=note or None,
-        )
-        for region in report.regions
-        if region.review.state is ReviewState.UNREVIEWED
-    ]
-    _append(engine, *claims)
-    return claims
+    made: list[tuple[ReviewRequest, Region]] = []
+    for region in report.regions:
+        if region.review.state is not ReviewState.UNREVIEWED:
+            continue
+        claim = ReviewRequest(
+            id=new_id(), at=at, by=identity, path=path, anchor=_anchor(engine, region, text),
+            reviewers=region.review.suggested, note=note or None,
+        )  # fmt: skip
+        made.append((claim, region))
+    _append(engine, *(claim for claim, _ in made))
+    _notify(engine, made, warn)
+    return [claim for claim, _ in made]
 
 
 def approve(
     engine: Engine, path: str, line: int, *, note: str | None = None, text: str | None = None
 ) -> Approval:
+    """Approve the region at `path:line`, signed when the approver has a signing key."""
     region = region_at(engine, path, line, text)
     identity = engine.repo.identity()
+    where = f"{path}:{region.start_line}-{region.end_line}"
     refusal = approval_refusal(region, identity)
     if refusal:
-        where = f"{path}:{region.start_line}-{region.end_line}"
         raise ReviewRefused(f"cannot approve {where}: {refusal}")
+    policy = engine.policy
+    key = signing_key(engine, policy)
+    if policy.signing.required and key is None:
+        raise ReviewRefused(
+            f"cannot approve {where}: the review policy ({policy.source}) requires signed "
+            "approvals, and you have no SSH signing key configured",
+            "run: git config gpg.format ssh && git config user.signingkey ~/.ssh/id_ed25519 "
+            f"(and make sure {policy.signing.allowed_signers} lists that key for "
+            f"{identity.email})",
+        )
+    current = split_lines(text if text is not None else engine.repo.read_text(path))
+    approved = current[region.start_line - 1 : region.end_line]
+    digests = [signing.line_digest(line) for line in approved]
     claim = Approval(
         id=new_id(), at=now(), by=identity, path=path, anchor=_anchor(engine, region, text),
-        note=note or None,
+        note=note or None, extra={signing.DIGESTS_FIELD: digests},
     )  # fmt: skip
+    if key is not None:
+        payload = signing.canonical(claim)
+        claim = replace(claim, signature=signing.sign(payload, key))
+        if policy.signing.required:
+            problem = signing.verify(
+                payload, claim.signature or "", identity.email,
+                policy.signing.allowed_signers_text or "",
+            )  # fmt: skip
+            if problem is not None:
+                raise ReviewRefused(
+                    f"cannot approve {where}: signing is required and this approval would "
+                    f"not count: {problem}",
+                    f"add your public key ({key.spec}) for {identity.email} to "
+                    f"{policy.signing.allowed_signers}",
+                )
     _append(engine, claim)
     return claim
 
@@ -118,16 +225,35 @@ def request_changes(
 ) -> ChangesRequested:
     region = region_at(engine, path, line, text)
     identity = engine.repo.identity()
-    if identity.email in {claim.by.email for claim in region.claims}:
-        raise ReviewRefused(
-            "four eyes: you recorded this AI code; change it yourself, or ask for review"
-        )
+    refusal = changes_refusal(region, identity)
+    if refusal:
+        where = f"{path}:{region.start_line}-{region.end_line}"
+        raise ReviewRefused(f"cannot request changes to {where}: {refusal}")
     claim = ChangesRequested(
         id=new_id(), at=now(), by=identity, path=path, anchor=_anchor(engine, region, text),
         note=note or None,
     )  # fmt: skip
     _append(engine, claim)
     return claim
+
+
+def signing_key(engine: Engine, policy: Policy) -> signing.SigningKey | None:
+    """The approver's SSH signing key: the policy's signing.key, else git's
+    user.signingkey when gpg.format is ssh; None when there is none."""
+    program = _git_config(engine, "gpg.ssh.program")
+    if policy.signing.key:
+        return signing.key_from(policy.signing.key, engine.repo.root, program)
+    if (_git_config(engine, "gpg.format") or "").lower() != "ssh":
+        return None
+    spec = _git_config(engine, "user.signingkey")
+    return signing.key_from(spec, engine.repo.root, program) if spec else None
+
+
+def _git_config(engine: Engine, key: str) -> str | None:
+    try:
+        return engine.repo.git("config", "--get", key).strip() or None
+    except EnvironmentProblem:  # git exits 1 for an unset key
+        return None
 
 
 def _anchor(engine: Engine, region: Region, text: str | None) -> Anchor:
@@ -140,3 +266,41 @@ def _append(engine: Engine, *claims: ReviewRequest | Approval | ChangesRequested
         return
     initialise(engine.repo)
     engine.ledger.append(claims)
+
+
+def _notify(
+    engine: Engine, made: Sequence[tuple[ReviewRequest, Region]], warn: Warn | None
+) -> None:
+    hooks = engine.policy.webhooks
+    if not hooks or not made:
+        return
+    for problem in notify.post_all(hooks, request_payload(engine, made)):
+        message = f"{problem}; the review request was recorded all the same"
+        (warn or _log.warning)(message)
+
+
+def request_payload(engine: Engine, made: Sequence[tuple[ReviewRequest, Region]]) -> dict[str, Any]:
+    """The JSON a webhook receives (documented in docs/policy.md)."""
+    first = made[0][0]
+    return {
+        "event": "review-requested",
+        "repository": engine.repo.root.name,
+        "requested_by": {"name": first.by.name, "email": first.by.email},
+        "at": first.at.isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "requests": [
+            {
+                "id": claim.id,
+                "region": region.id,
+                "path": region.path,
+                "start_line": region.start_line,
+                "end_line": region.end_line,
+                "risk": region.risk.level.value,
+                "agents": list(region.agents),
+                "reviewers": list(claim.reviewers),
+                "note": claim.note,
+                "approvals": region.review.approvals,
+                "approvals_required": region.review.approvals_required,
+            }
+            for claim, region in made
+        ],
+    }

@@ -1,0 +1,127 @@
+"""`foureyes check`: the CI gate. Fails when AI regions in the changed files (or in all
+files) lack the approvals the review policy requires."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+
+from foureyes.cli import check_formats
+from foureyes.cli.common import EXIT_FINDINGS, EXIT_OK, Subcommands, add_command, print_json
+from foureyes.engine import Engine
+from foureyes.errors import EnvironmentProblem, UsageError
+from foureyes.model import Region
+from foureyes.repo import Repository
+from foureyes.review import gate
+from foureyes.review.policy import PolicyError, PolicyLoader
+
+CHECK_EXIT_HELP = """\
+exit codes:
+  0  passed: every AI region checked has the approvals the policy requires
+  1  failed: at least one AI region lacks required approvals (or, with
+     check.ledger_problems = "fail", the ledger has invalid lines)
+  2  bad input: an unknown option or --base ref, a broken review policy
+  3  environment: not inside a git repository, git missing, ssh-keygen missing
+     when the policy requires signed approvals
+
+base: without --base, files are compared with the merge-base of HEAD and the
+default branch (origin/$GITHUB_BASE_REF in a pull request, then origin/HEAD,
+origin/main, origin/master, main, master); when HEAD is on that branch or none
+exists, with HEAD~; in a repository with a single commit, every file is checked.
+The policy is read from the base commit (a change cannot loosen the rules it is
+judged by); --policy worktree reads the working tree's instead.
+"""
+
+
+def register(commands: Subcommands) -> None:
+    sub = add_command(
+        commands,
+        "check",
+        "the CI gate: fail when AI-written regions lack the approvals the policy requires",
+        run,
+    )
+    sub.epilog = CHECK_EXIT_HELP
+    scope = sub.add_mutually_exclusive_group()
+    scope.add_argument("--base", metavar="REF", help="compare with this commit or branch")
+    scope.add_argument("--all", action="store_true", help="check every file, not only changed")
+    sub.add_argument(
+        "--format", choices=check_formats.FORMATS, default="text",
+        help="text (default), json, sarif (SARIF 2.1.0) or github (workflow annotations)",
+    )  # fmt: skip
+    sub.add_argument(
+        "--policy", choices=("base", "worktree"), default=None,
+        help="read the review policy from the base commit (default when there is one) or "
+        "from the working tree",
+    )  # fmt: skip
+
+
+def run(args: argparse.Namespace) -> int:
+    repo = Repository.discover()
+    base = None if args.all else gate.resolve_base(repo, args.base)
+    notes: list[str] = []
+    from_base = base is not None and args.policy != "worktree"
+    if from_base:
+        assert base is not None
+        policy = gate.policy_at(repo, base.commit, base.ref)
+        if gate.policy_files_differ(repo, base.commit, policy):
+            notes.append(
+                f"the review policy files differ from {base.ref}; the policy at {base.ref} "
+                "applies (pass --policy worktree to use yours)"
+            )
+    else:
+        policy = PolicyLoader(repo.root).load()
+    if policy.signing.required and shutil.which("ssh-keygen") is None:
+        raise EnvironmentProblem(
+            "the review policy requires signed approvals, and ssh-keygen is not installed",
+            "install OpenSSH's ssh-keygen (8.2 or newer) where check runs",
+        )
+    notes.extend(policy.problems)
+    engine = Engine(repo, policy)
+    tracked = engine.tracked_paths()
+    if base is None and not args.all:
+        notes.append("no base commit (a repository with one commit): every file is checked")
+    if base is not None:
+        changed = gate.changed_paths(repo, base, engine.snapshot())
+        paths = [path for path in tracked if path in changed]
+    else:
+        paths = tracked
+    regions: list[Region] = []
+    for path in paths:
+        try:
+            regions.extend(engine.report(path).regions)
+        except PolicyError:
+            raise
+        except UsageError as error:  # binary or huge now: nothing foureyes can anchor
+            notes.append(f"skipped {path}: {error.message}")
+    findings = gate.evaluate(regions, policy)
+    snapshot = engine.snapshot()
+    ledger_blocks = policy.ledger_problems == "fail"
+    passed = not any(f.blocking for f in findings) and not (ledger_blocks and snapshot.problems)
+    verdict = check_formats.Verdict(
+        passed=passed,
+        scope="all" if base is None else "changed",
+        base=base,
+        files=tuple(paths),
+        regions=len(regions),
+        findings=tuple(findings),
+        ledger_path=repo.ledger_path.relative_to(repo.root).as_posix(),
+        ledger_problems=snapshot.problems,
+        ledger_blocks=ledger_blocks,
+        policy=_policy_label(policy.source, base.ref if from_base and base else None),
+        notes=tuple(notes),
+    )
+    if args.format == "json":
+        print_json(check_formats.json_data(verdict))
+    elif args.format == "sarif":
+        print_json(check_formats.sarif(verdict))
+    elif args.format == "github":
+        sys.stdout.write(check_formats.github(verdict))
+    else:
+        sys.stdout.write(check_formats.text(verdict))
+    return EXIT_OK if passed else EXIT_FINDINGS
+
+
+def _policy_label(source: str | None, ref: str | None) -> str:
+    label = source or "defaults (no .foureyes.toml or [tool.foureyes])"
+    return f"{label} at {ref}" if ref else label

@@ -1,0 +1,34 @@
+"""`foureyes reject REGION`: request changes to an AI region."""
+
+from __future__ import annotations
+
+import argparse
+
+from foureyes.cli.common import EXIT_OK, Subcommands
+from foureyes.cli.review_common import (
+    add_region_argument,
+    add_review_command,
+    find_region,
+    refused,
+    where,
+)
+from foureyes.engine import Engine
+from foureyes.repo import Repository
+from foureyes.review import actions
+
+
+def register(commands: Subcommands) -> None:
+    sub = add_review_command(commands, "reject", "request changes to an AI-written region", run)
+    add_region_argument(sub)
+    sub.add_argument("--note", help="what has to change (strongly recommended)")
+
+
+def run(args: argparse.Namespace) -> int:
+    engine = Engine(Repository.discover())
+    region = find_region(engine, args.region)
+    try:
+        actions.request_changes(engine, region.path, region.start_line, note=args.note)
+    except actions.ReviewRefused as error:
+        return refused(error)
+    print(f"requested changes to {where(region)}")
+    return EXIT_OK

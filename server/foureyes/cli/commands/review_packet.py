@@ -1,0 +1,112 @@
+"""`foureyes review-packet REGION`: a Markdown packet about one AI region to paste into
+a chat or a pull request: the code, its provenance, what it replaced, its risk, its
+review so far, and who is asked or may approve."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Sequence
+from pathlib import PurePosixPath
+
+from foureyes.anchor import split_lines
+from foureyes.cli.common import EXIT_OK, Subcommands, add_command
+from foureyes.cli.review_common import add_region_argument, find_region, where
+from foureyes.engine import Engine
+from foureyes.model import AiAuthorship, Region
+from foureyes.repo import Repository
+
+_LANGUAGES = {
+    ".py": "python", ".js": "javascript", ".jsx": "jsx", ".ts": "typescript",
+    ".tsx": "tsx", ".go": "go", ".rs": "rust", ".java": "java", ".kt": "kotlin",
+    ".rb": "ruby", ".sh": "bash", ".c": "c", ".h": "c", ".cc": "cpp", ".cpp": "cpp",
+    ".cs": "csharp", ".php": "php", ".sql": "sql", ".lua": "lua", ".swift": "swift",
+    ".yaml": "yaml", ".yml": "yaml", ".toml": "toml", ".json": "json", ".md": "markdown",
+}  # fmt: skip
+
+
+def register(commands: Subcommands) -> None:
+    sub = add_command(
+        commands,
+        "review-packet",
+        "print a Markdown review packet for one AI region (to paste into chat or a PR)",
+        run,
+    )
+    add_region_argument(sub)
+
+
+def run(args: argparse.Namespace) -> int:
+    engine = Engine(Repository.discover())
+    region = find_region(engine, args.region)
+    text = engine.repo.read_text(region.path)
+    print(packet(region, split_lines(text)), end="")
+    return EXIT_OK
+
+
+def packet(region: Region, lines: Sequence[str]) -> str:
+    review = region.review
+    out: list[str] = [f"## Review request: `{where(region)}`", ""]
+    out.append(
+        f"**{len(region.lines)} AI-written line{'s' if len(region.lines) != 1 else ''}**"
+        + (f" ({region.mixed_lines} since changed by a person)" if region.mixed_lines else "")
+        + f" · risk **{region.risk.level.value}** · {review.state.value} · "
+        f"{review.approvals} of {review.approvals_required} senior approvals · "
+        f"region `{region.id}`"
+    )
+    out += ["", "### Provenance", ""]
+    for claim in region.claims:
+        out.append(_provenance(claim))
+    out += ["", "### What it replaced", ""]
+    replaced = sum(claim.replaced for claim in region.claims)
+    out.append(
+        f"The agent's edits removed or rewrote {replaced} line{'s' if replaced != 1 else ''} "
+        "of existing code."
+        if replaced
+        else "Nothing: the agent's edits only added code."
+    )
+    out += ["", "### Risk", ""]
+    if region.risk.reasons:
+        out += [f"- {reason.message}" for reason in region.risk.reasons]
+    else:
+        out.append(f"{region.risk.level.value.capitalize()}: no specific risk found.")
+    out += ["", "### Review", ""]
+    asked = sorted({who for request in review.requests for who in request.reviewers})
+    out.append(f"- Asked: {', '.join(asked) if asked else 'nobody yet'}")
+    for request in review.requests:
+        if request.note:
+            out.append(f"- Note from {request.by.email}: {request.note}")
+    for change in review.changes_requested:
+        out.append(f"- Changes requested by {change.by.email}: {change.note or '(no note)'}")
+    approvers = ", ".join(p.email for p in review.approvers)
+    out.append(f"- Approved by: {approvers or 'nobody yet'}")
+    for discounted in review.discounted:
+        out.append(
+            f"- Not counted: approval by {discounted.approval.by.email}: {discounted.reason}"
+        )
+    out.append(f"- May approve: {', '.join(review.seniors.entries) or 'nobody'}"
+               " (never the person who recorded the code)")  # fmt: skip
+    out += ["", "### The code", ""]
+    body = lines[region.start_line - 1 : region.end_line]
+    width = len(str(region.end_line))
+    numbered = [f"{n:>{width}}  {line}" for n, line in enumerate(body, start=region.start_line)]
+    fence = "`" * max(3, _longest_backticks(body) + 1)
+    language = _LANGUAGES.get(PurePosixPath(region.path).suffix.lower(), "")
+    out += [f"{fence}{language}", *numbered, fence, ""]
+    out.append(f"Approve with `foureyes approve {region.path}:{region.start_line}`; "
+               f"ask for changes with `foureyes reject {region.path}:{region.start_line} "
+               '--note "..."`.')  # fmt: skip
+    return "\n".join(out) + "\n"
+
+
+def _provenance(claim: AiAuthorship) -> str:
+    agent = claim.agent + (f" ({claim.model})" if claim.model else "")
+    when = claim.at.isoformat(timespec="minutes").replace("+00:00", "Z")
+    details = [f"source: {claim.source}", f"confidence {claim.confidence:g}"]
+    if claim.session:
+        details.append(f"session `{claim.session}`")
+    return f"- {agent}, recorded by {claim.by} on {when} ({'; '.join(details)})"
+
+
+def _longest_backticks(lines: Sequence[str]) -> int:
+    runs = [len(run) for line in lines for run in re.findall(r"`+", line)]
+    return max(runs, default=0)

@@ -1,0 +1,114 @@
+"""What the review commands share: naming a region (PATH:LINE or its id), the exit
+code for a refusal, and one-line descriptions of a region's review needs.
+
+Only argv and terminal concerns live here; the rules are in foureyes.review.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from typing import Any
+
+from foureyes.cli.common import EXIT_CODES_HELP, Handler, Subcommands, add_command
+from foureyes.engine import Engine
+from foureyes.errors import UsageError
+from foureyes.model import Region
+from foureyes.report_json import region_json
+from foureyes.review.actions import ReviewRefused, region_at, region_by_id
+from foureyes.review.policy import PolicyError
+
+EXIT_REFUSED = 4
+
+REVIEW_EXIT_HELP = (
+    EXIT_CODES_HELP
+    + "  4  refused: a review rule forbids the action (four eyes, only seniors approve,\n"
+    "     signing required); the message names the rule\n"
+)
+
+_PATH_LINE = re.compile(r"^(?P<path>.+):(?P<line>\d+)$")
+
+
+def add_review_command(
+    commands: Subcommands, name: str, help_text: str, handler: Handler
+) -> argparse.ArgumentParser:
+    sub = add_command(commands, name, help_text, handler)
+    sub.epilog = REVIEW_EXIT_HELP
+    return sub
+
+
+def add_region_argument(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "region",
+        metavar="REGION",
+        help="PATH:LINE (any line inside the region) or the region's id",
+    )
+
+
+def find_region(engine: Engine, argument: str) -> Region:
+    """The region `argument` names: `src/app.py:12` (any line in it) or its id."""
+    found = _PATH_LINE.match(argument)
+    if found is None:
+        if "/" in argument or "." in argument:
+            raise UsageError(
+                f"{argument!r} is neither PATH:LINE nor a region id",
+                "name a region like src/app.py:12 (any line inside it) or by its id",
+            )
+        return region_by_id(engine, argument)
+    line = int(found["line"])
+    if line < 1:
+        raise UsageError(f"{argument!r}: lines count from 1")
+    path = engine.repo.relpath(found["path"])
+    return region_at(engine, path, line)
+
+
+def where(region: Region) -> str:
+    return f"{region.path}:{region.start_line}-{region.end_line}"
+
+
+def refused(error: ReviewRefused) -> int:
+    print(f"foureyes: refused: {error}", file=sys.stderr)
+    return EXIT_REFUSED
+
+
+def approval_summary(region: Region) -> str:
+    review = region.review
+    return (
+        f"{review.state.value}, {review.approvals} of {review.approvals_required} "
+        f"approval{'s' if review.approvals_required != 1 else ''} "
+        f"({region.risk.level.value} risk)"
+    )
+
+
+def region_review_json(region: Region) -> dict[str, Any]:
+    """A region as `status --json` shows it, plus risk and who may approve it."""
+    record = region_json(region)
+    review = region.review
+    record["risk"] = {
+        "level": region.risk.level.value,
+        "reasons": [
+            {"message": r.message, "start_line": r.start_line, "end_line": r.end_line}
+            for r in region.risk.reasons
+        ],
+    }
+    record["review"]["seniors"] = list(review.seniors.entries)
+    record["review"]["suggested_reviewers"] = list(review.suggested)
+    record["review"]["discounted"] = [
+        {"approval": d.approval.id, "by": d.approval.by.email, "reason": d.reason}
+        for d in review.discounted
+    ]
+    return record
+
+
+def all_regions(engine: Engine) -> list[Region]:
+    """Every AI region in the repository; files that cannot be read are skipped with a word."""
+    regions: list[Region] = []
+    for path in engine.tracked_paths():
+        try:
+            regions.extend(engine.report(path).regions)
+        except PolicyError:
+            raise
+        except UsageError as error:  # a tracked file became binary or huge: say so, go on
+            print(f"foureyes: skipped {path}: {error.message}", file=sys.stderr)
+    return regions

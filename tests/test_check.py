@@ -1,0 +1,223 @@
+"""`foureyes check`, the CI gate: scope and base, policy from the base, exit codes, and
+its formats (text, JSON, SARIF 2.1.0 validated against the official schema, GitHub
+annotations); the pre-commit hook and the composite action that run it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from conftest import GitRepo, code_lines
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-2.1.0.json").read_text())
+
+
+def act_as(repo: GitRepo, email: str) -> None:
+    repo.git("config", "user.email", email)
+
+
+def agent_writes(repo: GitRepo, path: str, prefix: str, count: int = 4) -> None:
+    """An agent appends `count` lines to `path` and the junior records them."""
+    existing = repo.read(path).splitlines() if (repo.root / path).exists() else []
+    repo.write(path, "\n".join([*existing, *code_lines(prefix, count)]) + "\n")
+    start = len(existing) + 1
+    result = repo.foureyes("mark", "--ai", f"{path}:{start}-{start + count - 1}",
+                           "--agent", "claude-code")  # fmt: skip
+    assert result.code == 0, result.err
+
+
+@pytest.fixture
+def project(repo: GitRepo) -> GitRepo:
+    repo.write(".foureyes.toml", '[review]\nseniors = ["sam@example.com"]\n'
+               '[paths]\ncritical = ["auth/**"]\n')  # fmt: skip
+    repo.write("app.py", "\n".join(code_lines("app", 5)) + "\n")
+    repo.write("auth/login.py", "\n".join(code_lines("login", 5)) + "\n")
+    repo.commit("base")
+    repo.git("checkout", "-q", "-b", "feature")
+    act_as(repo, "jay@example.com")
+    agent_writes(repo, "app.py", "app_ai")
+    agent_writes(repo, "auth/login.py", "login_ai")
+    repo.commit("agent work")
+    return repo
+
+
+def test_sarif_output_validates_against_the_sarif_2_1_0_schema(project: GitRepo) -> None:
+    assert SCHEMA["title"] == "Static Analysis Results Format (SARIF) Version 2.1.0 JSON Schema"
+    with (project.root / ".foureyes/ledger.jsonl").open("a") as ledger:
+        ledger.write("{not json\n")  # a ledger problem is a result too
+    result = project.foureyes("check", "--format", "sarif")
+    assert result.code == 1
+    log = result.json()
+    jsonschema.validate(log, SCHEMA)  # raises with the path of the first violation
+    results = log["runs"][0]["results"]
+    unapproved = [r for r in results if r["ruleId"] == "foureyes/unapproved-ai-code"]
+    assert [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for r in unapproved] == ["auth/login.py", "app.py"]  # fmt: skip
+    assert unapproved[0]["level"] == "error"
+    assert unapproved[0]["locations"][0]["physicalLocation"]["region"] == {
+        "startLine": 6, "endLine": 9,
+    }  # fmt: skip
+    assert unapproved[0]["properties"]["risk"] == "critical"
+    assert "Can approve: sam@example.com" in unapproved[0]["message"]["text"]
+    ledger = [r for r in results if r["ruleId"] == "foureyes/ledger-problem"]
+    assert ledger and ledger[0]["level"] == "warning"
+
+
+def test_passing_sarif_is_valid_and_empty(project: GitRepo) -> None:
+    act_as(project, "sam@example.com")
+    project.foureyes("approve", "app.py:6")
+    project.write(".foureyes.toml", "[review]\nseniors = ['sam@example.com']\n")
+    project.commit("policy: no critical paths")  # judged by the base's policy still
+    result = project.foureyes("check", "--format", "sarif", "--policy", "worktree")
+    assert result.code == 1  # auth/login.py is unapproved, if no longer critical
+    act_as(project, "sam@example.com")
+    project.foureyes("approve", "auth/login.py:7")
+    result = project.foureyes("check", "--format", "sarif", "--policy", "worktree")
+    assert result.code == 0, result.out
+    jsonschema.validate(result.json(), SCHEMA)
+    assert result.json()["runs"][0]["results"] == []
+
+
+def test_github_format_prints_workflow_annotations(project: GitRepo) -> None:
+    result = project.foureyes("check", "--format", "github")
+    assert result.code == 1
+    lines = result.out.splitlines()
+    assert lines[0].startswith(
+        "::error file=auth/login.py,line=6,endLine=9,title=AI code needs 2 more senior "
+        "approval(s) (critical risk)::unreviewed: 0 of 2 senior approvals"
+    )
+    assert "%0A" in lines[0] and "\n" not in lines[0]  # multi-line messages are escaped
+    assert lines[1].startswith("::error file=app.py,line=6,endLine=9,")
+    assert lines[-1].startswith("FAILED: 2 AI regions lack")
+
+
+def test_text_output_says_why_and_who_can_approve(project: GitRepo) -> None:
+    result = project.foureyes("check")
+    assert result.code == 1
+    assert "BLOCKS  auth/login.py:6-9  critical risk, unreviewed, 0 of 2 approvals" in result.out
+    assert "  - auth/login.py is a critical path in the policy" in result.out
+    assert "  can approve: sam@example.com (not jay@example.com, who recorded it)" in result.out
+    assert "  approve with: foureyes approve app.py:6" in result.out
+    assert "changed since main" in result.out
+
+
+def test_only_changed_files_are_checked_unless_all(project: GitRepo) -> None:
+    project.git("checkout", "-q", "main")
+    project.git("merge", "-q", "--ff-only", "feature")
+    project.git("checkout", "-q", "-b", "next")
+    project.write("notes.py", "\n".join(code_lines("notes", 3)) + "\n")
+    project.commit("human work")
+    result = project.foureyes("check", "--format", "json")
+    assert result.code == 0 and result.json()["files"] == []  # no AI code changed
+    everything = project.foureyes("check", "--all", "--format", "json")
+    assert everything.code == 1 and everything.json()["scope"] == "all"
+    assert everything.json()["files"] == ["app.py", "auth/login.py"]
+    # An explicit base: since the first commit, both files changed.
+    first = project.git("rev-list", "--max-parents=0", "HEAD").strip()
+    since = project.foureyes("check", "--base", first, "--format", "json").json()
+    assert since["base"]["commit"] == first and len(since["findings"]) == 2
+
+
+def test_on_the_default_branch_the_base_is_the_previous_commit(project: GitRepo) -> None:
+    project.git("checkout", "-q", "main")
+    project.git("merge", "-q", "--ff-only", "feature")
+    result = project.foureyes("check", "--format", "json").json()
+    assert result["base"]["ref"] == "HEAD~" and len(result["findings"]) == 2
+    project.write("other.py", "x_value = compute_x(1, scale=2)\n")
+    project.commit("unrelated")
+    assert project.foureyes("check").code == 0  # the last commit added no AI code
+
+
+def test_a_single_commit_repository_checks_every_file(repo: GitRepo) -> None:
+    repo.write("a.py", "\n".join(code_lines("a", 4)) + "\n")
+    repo.foureyes("mark", "--ai", "a.py:1-4", "--agent", "aider")
+    repo.commit("only commit")
+    result = repo.foureyes("check", "--format", "json")
+    assert result.code == 1 and result.json()["scope"] == "all"
+    assert any("no base commit" in note for note in result.json()["notes"])
+
+
+def test_a_change_cannot_loosen_the_policy_it_is_judged_by(project: GitRepo) -> None:
+    project.write(".foureyes.toml", "[review]\nseniors = ['jay@example.com', 'kim@example.com']\n")
+    project.commit("make myself senior")
+    act_as(project, "kim@example.com")
+    assert project.foureyes("approve", "app.py:6").code == 0  # the working tree says so
+    result = project.foureyes("check", "--format", "json")
+    assert result.code == 1  # but main's policy decides
+    data = result.json()
+    assert data["policy"] == ".foureyes.toml at main"
+    assert any("policy files differ from main" in note for note in data["notes"])
+    discounted = data["findings"][1]["region"]["review"]["discounted"]
+    assert "not a senior" in discounted[0]["reason"]
+
+
+def test_exit_codes(project: GitRepo, tmp_path: Path) -> None:
+    bad_base = project.foureyes("check", "--base", "no-such-branch")
+    assert bad_base.code == 2 and "no such commit or ref" in bad_base.err
+    assert project.foureyes_process("check", "--format", "xml").code == 2
+    project.write(".foureyes.toml", "[review]\nseniors = 'x'\n")
+    broken = project.foureyes("check", "--policy", "worktree")
+    assert broken.code == 2 and ".foureyes.toml:2: review.seniors" in broken.err
+    project.write(".foureyes.toml", "[review\n")
+    project.commit("broken policy on the branch")
+    assert project.foureyes("check", "--base", "HEAD").code == 2  # the policy at the base
+    outside = tmp_path / "not-a-repo"
+    outside.mkdir()
+    done = subprocess.run(["foureyes", "check"], cwd=outside, capture_output=True, text=True,
+                          env={**os.environ, "PATH": _venv_path()}, check=False)  # fmt: skip
+    assert done.returncode == 3 and "not inside a git repository" in done.stderr
+    help_text = project.foureyes_process("check", "--help").out
+    for line in ("0  passed", "1  failed", "2  bad input", "3  environment"):
+        assert line in help_text
+
+
+def test_fail_at_and_ledger_problems_follow_the_policy(project: GitRepo) -> None:
+    project.write(".foureyes.toml", '[review]\nseniors = ["sam@example.com"]\n'
+                  '[check]\nfail_at = "critical"\nledger_problems = "fail"\n')  # fmt: skip
+    result = project.foureyes("check", "--policy", "worktree", "--format", "json")
+    assert result.code == 0  # nothing critical without critical paths: notes only
+    assert [f["blocking"] for f in result.json()["findings"]] == [False, False]
+    with (project.root / ".foureyes/ledger.jsonl").open("a") as ledger:
+        ledger.write('{"v": 1, "kind": "ai"}\n')
+    result = project.foureyes("check", "--policy", "worktree")
+    assert result.code == 1 and "the ledger has invalid lines" in result.out
+
+
+def test_the_installed_command_runs_the_gate(project: GitRepo) -> None:
+    result = project.foureyes_process("check")
+    assert result.code == 1 and "FAILED" in result.out
+
+
+def test_pre_commit_hook_definition_runs_check() -> None:
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    hook = next(h for h in hooks if h["id"] == "foureyes-check")
+    assert hook["entry"] == "foureyes check" and hook["language"] == "python"
+    assert hook["pass_filenames"] is False
+
+
+def test_composite_action_runs_check_and_writes_sarif(project: GitRepo, tmp_path: Path) -> None:
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    assert action["runs"]["using"] == "composite"
+    step = next(s for s in action["runs"]["steps"] if s.get("id") == "check")
+    output = tmp_path / "github_output"
+    sarif = tmp_path / "foureyes.sarif"
+    env = {**os.environ, "PATH": _venv_path(), "GITHUB_OUTPUT": str(output),
+           "FOUREYES_BASE": "", "FOUREYES_ALL": "false", "FOUREYES_FORMAT": "github",
+           "FOUREYES_SARIF": str(sarif)}  # fmt: skip
+    done = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=project.root, env=env,
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    assert done.stdout.startswith("::error file=auth/login.py,")
+    jsonschema.validate(json.loads(sarif.read_text()), SCHEMA)
+    assert output.read_text() == f"sarif-file={sarif}\n"
+
+
+def _venv_path() -> str:
+    return f"{Path(os.sys.executable).parent}:{os.environ.get('PATH', '')}"
