@@ -17,7 +17,6 @@ from foureyes.review.policy import (
     load_policy,
     worktree_reader,
 )
-from foureyes.review.risk_level import provisional_risk
 
 SAM = Identity("Sam", "sam@example.com")
 DANA = Identity("Dana", "dana@example.com")
@@ -257,12 +256,17 @@ def test_path_patterns(pattern: str, path: str, expected: bool) -> None:
     assert matches(pattern, path) is expected
 
 
-def test_provisional_risk_is_critical_only_on_critical_paths(repo: GitRepo) -> None:
-    repo.write(".foureyes.toml", "[paths]\ncritical = ['src/auth/**']\n")
-    policy = load(repo)
-    risk = provisional_risk(policy, "src/auth/token.py")
-    assert risk.level is RiskLevel.CRITICAL and "src/auth/**" in risk.reasons[0].message
-    assert provisional_risk(policy, "src/app.py").level is RiskLevel.LOW
+def test_risk_weights_and_levels(repo: GitRepo) -> None:
+    repo.write(".foureyes.toml", "[risk.weights]\nshell-exec = 5\n\n[risk.levels]\nhigh = 50\n")
+    config = load(repo).risk_config()
+    assert config.weight("shell-exec", 35) == 5 and config.weight("tls-disabled", 40) == 40
+    assert config.level(45) is RiskLevel.MEDIUM and config.level(50) is RiskLevel.HIGH
+    repo.write(".foureyes.toml", "[risk.weights]\nshel-exec = 5\n")
+    assert "shel-exec" in error_of(repo) and "shell-exec" in error_of(repo)
+    repo.write(".foureyes.toml", "[risk.levels]\nmedium = 60\nhigh = 40\n")
+    assert "must rise from medium to critical" in error_of(repo)
+    repo.write(".foureyes.toml", "[risk.weights]\nshell-exec = 500\n")
+    assert "from 0 to 100" in error_of(repo)
 
 
 def test_unlisted_team_is_reported_not_fatal(repo: GitRepo) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from conftest import GitRepo, code_lines
 from foureyes.anchor import make_anchor, split_lines
 from foureyes.ledger import Ledger, new_id, now
-from foureyes.model import AiAuthorship, Identity
-from foureyes.risk.assess import Assessor, RegionInput, RiskConfig, RiskLevel
+from foureyes.model import AiAuthorship, Identity, RiskLevel
+from foureyes.risk.assess import Assessor, RegionInput, RiskConfig
 from foureyes.risk.dependencies import Dependencies
 
 TEN_LINES = tuple(code_lines("new", 10))
@@ -36,13 +36,18 @@ def test_hallucinated_python_dependency(repo: GitRepo) -> None:
         "from shop import helpers",
     )
     assessor = Assessor(Dependencies(repo.root))
-    risk = assessor.assess(RegionInput("shop/api.py", 1, code), slow=True)
-    flagged = [r for r in risk.reasons if r.rule == "unknown-dependency"]
-    assert [r.message.split()[4] for r in flagged] == ["requestz,"]
-    assert flagged[0].first_line == 1 and flagged[0].cwe == "CWE-829"
     # The fast tier never accuses an import it cannot rule out without jedi.
     fast = assessor.assess(RegionInput("shop/api.py", 1, code), slow=False)
     assert not [r for r in fast.reasons if r.rule == "unknown-dependency"] and not fast.complete
+    risk = assessor.assess(RegionInput("shop/api.py", 1, code), slow=True)
+    flagged = [r for r in risk.reasons if r.rule == "unknown-dependency"]
+    assert [r.message.split()[4] for r in flagged] == ["requestz,"]
+    assert flagged[0].start_line == 1 and flagged[0].cwe == "CWE-829" and risk.complete
+    # Once jedi has looked, the fast tier reuses its answer.
+    again = assessor.assess(RegionInput("shop/api.py", 1, code), slow=False)
+    assert [r.rule for r in again.reasons if r.rule == "unknown-dependency"] == [
+        "unknown-dependency"
+    ]
 
 
 def test_javascript_go_and_rust_manifests(repo: GitRepo) -> None:
@@ -68,10 +73,18 @@ def test_levels_and_weights_are_configurable() -> None:
     code = ("subprocess.run(cmd, shell=True)",)
     default = Assessor(None).assess(RegionInput("x.py", 1, code))
     assert default.level is RiskLevel.HIGH and default.score == 35
-    quiet = Assessor(None, RiskConfig(weights={"shell-exec": 5})).assess(
-        RegionInput("x.py", 1, code)
-    )
+    quiet = Assessor(None).assess(RegionInput("x.py", 1, code), RiskConfig({"shell-exec": 5}))
     assert quiet.level is RiskLevel.LOW and quiet.score == 5
+
+
+def test_a_critical_path_is_critical_risk() -> None:
+    region = RegionInput("src/auth/token.py", 1, ("x = 1",), critical_pattern="src/auth/**")
+    risk = Assessor(None).assess(region)
+    assert risk.level is RiskLevel.CRITICAL
+    (reason,) = risk.reasons
+    assert reason.rule == "critical-path" and "src/auth/**" in reason.message
+    quiet = Assessor(None).assess(region, RiskConfig({"critical-path": 0}))
+    assert quiet.level is RiskLevel.CRITICAL and quiet.reasons == ()
 
 
 def test_unknown_languages_still_get_size_risk() -> None:

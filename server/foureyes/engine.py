@@ -41,7 +41,8 @@ from foureyes.model import (
 from foureyes.repo import Repository
 from foureyes.review import signing
 from foureyes.review.policy import Policy, PolicyLoader, digest
-from foureyes.review.risk_level import provisional_risk
+from foureyes.risk.assess import Assessor, RegionInput
+from foureyes.risk.dependencies import Dependencies
 
 _PRESENT = frozenset({Match.SAME, Match.REFORMATTED, Match.EDITED})
 _UNCHANGED = frozenset({Match.SAME, Match.REFORMATTED})
@@ -74,10 +75,19 @@ class _Lru(Generic[K, V]):
 class Engine:
     """Answers for one repository. Thread-safe; share one per repository."""
 
-    def __init__(self, repo: Repository, policy: Policy | None = None) -> None:
+    def __init__(
+        self, repo: Repository, policy: Policy | None = None, *, complete_risk: bool = True
+    ) -> None:
         """`policy` fixes the review policy; by default it is read from the repository
-        (.foureyes.toml or pyproject.toml) and re-read when those files change."""
+        (.foureyes.toml or pyproject.toml) and re-read when those files change.
+
+        `complete_risk` decides whether reports include the slow risk signals (jedi):
+        the CLI and CI want them; the language server asks for fast reports and
+        refines them in the background (`report(..., complete_risk=True)`).
+        """
         self.repo = repo
+        self.complete_risk = complete_risk
+        self.assessor = Assessor(Dependencies(repo.root))
         self._fixed_policy = policy
         self._policy_loader = PolicyLoader(repo.root)
         self._signatures: dict[tuple[str, str, str], str | None] = {}
@@ -101,15 +111,18 @@ class Engine:
     def policy(self, policy: Policy | None) -> None:
         self._fixed_policy = policy
 
-    def report(self, path: str, text: str | None = None) -> FileReport:
+    def report(
+        self, path: str, text: str | None = None, *, complete_risk: bool | None = None
+    ) -> FileReport:
         """Authorship and regions of `path` for `text` (default: the working-tree file)."""
+        complete = self.complete_risk if complete_risk is None else complete_risk
         if text is None:
             text = self.repo.read_text(path)
         policy = self.policy  # first: a broken policy is an error, never "allow"
         snapshot = self.snapshot()
         claims = self.claims_for(path, snapshot)
         text_key = _content_key(text)
-        key = (path, text_key, snapshot.generation, policy, len(claims))
+        key = (path, text_key, snapshot.generation, policy, len(claims), complete)
         with self._lock:
             cached = self._reports.get(key)
         if cached is not None:
@@ -118,7 +131,7 @@ class Engine:
         dismissed = snapshot.dismissed
         live = [c for c in claims if c.id not in dismissed]
         attributed = self._authorship(live, index, text_key)
-        regions = self._regions(path, attributed, live, index, text_key, policy)
+        regions = self._regions(path, attributed, live, index, text_key, policy, complete)
         result = FileReport(path, len(index), attributed, regions)
         with self._lock:
             self._reports.put(key, result)
@@ -210,6 +223,7 @@ class Engine:
         index: TextIndex,
         text_key: str,
         policy: Policy,
+        complete_risk: bool = True,
     ) -> tuple[Region, ...]:
         if policy.is_ignored(path):
             return ()
@@ -222,12 +236,17 @@ class Engine:
             for claim in claims
             if isinstance(claim, ReviewRequest | Approval | ChangesRequested)
         ]
-        # Until the risk engine lands, risk depends on the path alone (risk_level.py).
-        risk = provisional_risk(policy, path)
         seniors = policy.seniors_for(path)
-        required = policy.approvals_for(risk.level)
+        critical = policy.critical_match(path)
+        config = policy.risk_config()
         regions = []
         for run in runs:
+            claims_here = {line.claim.id: line.claim for line in run if line.claim}.values()
+            replaced = sum(c.replaced for c in claims_here if isinstance(c, AiAuthorship))
+            body = tuple(index.lines[run[0].line - 1 : run[-1].line])
+            region_input = RegionInput(path, run[0].line, body, replaced, critical)
+            risk = self.assessor.assess(region_input, config, slow=complete_risk)
+            required = policy.approvals_for(risk.level)
             recorders = tuple(
                 {line.claim.by.email: line.claim.by for line in run if line.claim}.values()
             )

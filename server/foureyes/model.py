@@ -264,19 +264,32 @@ class Review:
 
 @dataclass(frozen=True, slots=True)
 class RiskReason:
-    """One reason a region is risky; a line range when it points at code."""
+    """One reason a region is risky: a sentence, what it adds to the score, and the
+    lines it points at when it points at code. Rules are listed in docs/risk.md."""
 
     message: str
     start_line: int | None = None
     end_line: int | None = None
+    rule: str = ""
+    weight: int = 0
+    cwe: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Risk:
-    """A region's risk level and the reasons for it."""
+    """A region's risk: a score from 0 to 100, its level, and the reasons for it.
+
+    `complete` is False while slow signals (those that need jedi) are still pending.
+    """
 
     level: RiskLevel = RiskLevel.LOW
     reasons: tuple[RiskReason, ...] = ()
+    score: int = 0
+    complete: bool = True
+
+    @property
+    def top_reasons(self) -> tuple[RiskReason, ...]:
+        return tuple(sorted(self.reasons, key=lambda reason: -reason.weight))
 
 
 @dataclass(frozen=True, slots=True)

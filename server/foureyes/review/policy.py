@@ -28,6 +28,8 @@ from foureyes.model import Identity, RiskLevel, Seniors
 from foureyes.review import codeowners, identity
 from foureyes.review.codeowners import Codeowners
 from foureyes.review.patterns import PatternError, compile_pattern, first_match
+from foureyes.risk.assess import RiskConfig
+from foureyes.risk.catalog import LEVEL_THRESHOLDS, RULES
 
 POLICY_FILE = ".foureyes.toml"
 PYPROJECT = "pyproject.toml"
@@ -89,10 +91,15 @@ class Policy:
     fail_at: RiskLevel = RiskLevel.LOW  # `check` fails on unapproved regions from this level up
     ledger_problems: str = "warn"  # "fail": `check` fails when the ledger has bad lines
     webhooks: tuple[Webhook, ...] = ()
+    risk_weights: Mapping[str, int] = field(default_factory=dict)  # rule -> weight ([risk])
+    risk_levels: Mapping[str, int] = field(default_factory=lambda: dict(LEVEL_THRESHOLDS))
     problems: tuple[str, ...] = ()  # things that do not break the policy but deserve a word
     _seniors_cache: dict[str, Seniors] = field(default_factory=dict, repr=False)
 
     # --- questions ---
+
+    def risk_config(self) -> RiskConfig:
+        return RiskConfig(weights=self.risk_weights, thresholds=self.risk_levels)
 
     @property
     def mixed_lines_need_review(self) -> bool:
@@ -303,7 +310,7 @@ def _unquote(part: str) -> str:
 # --- validation ---------------------------------------------------------------------------
 
 _TOP_KEYS = ("version", "review", "people", "teams", "paths", "severity", "signing", "check",
-             "notify")  # fmt: skip
+             "notify", "risk")  # fmt: skip
 _REVIEW_KEYS = ("seniors", "codeowners", "approvals", "mixed_lines")
 _LEVELS = tuple(level.value for level in RiskLevel)
 
@@ -394,14 +401,44 @@ def _build(table: dict[str, Any], src: _Source, read: Reader) -> Policy:
     _known(notify, ("notify",), ("webhooks",), src)
     webhooks = _webhooks(notify, src)
 
+    risk_weights, risk_levels = _risk(_table(table, ("risk",), src), src)
+
     return Policy(
         source=".".join(src.prefix) + f" in {src.name}" if src.prefix else src.name,
         seniors=seniors, codeowners=use_codeowners, codeowners_file=owners_file,
         people=people, teams=teams, approvals=approvals, mixed_lines=mixed,
         critical_paths=critical, ignored_paths=ignored, severity=severity, signing=signing,
         fail_at=fail_at, ledger_problems=ledger_problems, webhooks=webhooks,
-        problems=tuple(problems),
+        risk_weights=risk_weights, risk_levels=risk_levels, problems=tuple(problems),
     )  # fmt: skip
+
+
+def _risk(table: dict[str, Any], src: _Source) -> tuple[dict[str, int], dict[str, int]]:
+    """[risk]: weights per rule (0 turns a rule off) and the scores where levels start."""
+    _known(table, ("risk",), ("weights", "levels"), src)
+    weights: dict[str, int] = {}
+    raw_weights = _table(table, ("risk", "weights"), src)
+    _known(raw_weights, ("risk", "weights"), tuple(RULES), src)
+    for rule, value in raw_weights.items():
+        weights[rule] = _score(value, ("risk", "weights", rule), src)
+    levels = dict(LEVEL_THRESHOLDS)
+    raw_levels = _table(table, ("risk", "levels"), src)
+    _known(raw_levels, ("risk", "levels"), tuple(LEVEL_THRESHOLDS), src)
+    for level, value in raw_levels.items():
+        levels[level] = _score(value, ("risk", "levels", level), src)
+    if not levels["medium"] <= levels["high"] <= levels["critical"]:
+        raise src.error(
+            ("risk", "levels"),
+            f"must rise from medium to critical, not {levels}",
+            "for example medium = 15, high = 35, critical = 70",
+        )
+    return weights, levels
+
+
+def _score(value: object, key: tuple[str, ...], src: _Source) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 100:
+        raise src.error(key, f"must be a whole number from 0 to 100, not {value!r}")
+    return value
 
 
 def _known(

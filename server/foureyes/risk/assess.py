@@ -13,9 +13,9 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from enum import StrEnum
+from dataclasses import dataclass, field, replace
 
+from foureyes.model import Risk, RiskLevel, RiskReason
 from foureyes.risk.catalog import (
     LEVEL_THRESHOLDS,
     RULES,
@@ -28,35 +28,6 @@ from foureyes.risk.catalog import (
 from foureyes.risk.dependencies import Dependencies
 from foureyes.risk.languages import language_of
 from foureyes.risk.syntax import EMPTY, SyntaxFacts, analyse
-
-
-class RiskLevel(StrEnum):
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-    CRITICAL = "critical"
-
-
-@dataclass(frozen=True, slots=True)
-class RiskReason:
-    rule: str
-    message: str  # a short sentence about the region
-    weight: int
-    cwe: str | None = None
-    first_line: int | None = None  # 1-based file lines the reason points at
-    last_line: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Risk:
-    score: int  # 0-100
-    level: RiskLevel
-    reasons: tuple[RiskReason, ...]
-    complete: bool  # False until the slow tier has run
-
-    @property
-    def top_reasons(self) -> tuple[RiskReason, ...]:
-        return tuple(sorted(self.reasons, key=lambda r: -r.weight))
 
 
 @dataclass(frozen=True)
@@ -93,18 +64,26 @@ class RegionInput:
 class Assessor:
     """Assess regions of one repository, caching by content. Thread-safe."""
 
-    def __init__(self, dependencies: Dependencies | None, config: RiskConfig | None = None) -> None:
+    def __init__(self, dependencies: Dependencies | None) -> None:
         self.dependencies = dependencies
-        self.config = config or RiskConfig()
         self._lock = threading.Lock()
         self._facts: OrderedDict[tuple[str, str], SyntaxFacts] = OrderedDict()
 
-    def assess(self, region: RegionInput, *, slow: bool = False) -> Risk:
+    def assess(
+        self, region: RegionInput, config: RiskConfig | None = None, *, slow: bool = False
+    ) -> Risk:
+        config = config or RiskConfig()
         language = language_of(region.path)
         facts = self._syntax(language, region.lines) if language else EMPTY
-        reasons = self._reasons(region, language, facts, slow=slow)
+        reasons = self._reasons(region, language, facts, config, slow=slow)
         score = min(100, sum(r.weight for r in reasons))
-        return Risk(score, self.config.level(score), tuple(reasons), complete=slow or not language)
+        # Only Python imports need the slow tier (jedi); everything else is decided now.
+        complete = slow or self.dependencies is None or language != "python" or not facts.imports
+        level = config.level(score)
+        if region.critical_pattern:
+            # A path the policy calls critical is critical whatever its code looks like.
+            level = RiskLevel.CRITICAL
+        return Risk(level, tuple(reasons), score, complete)
 
     def _syntax(self, language: str, lines: Sequence[str]) -> SyntaxFacts:
         text = "\n".join(lines)
@@ -125,7 +104,13 @@ class Assessor:
         return found
 
     def _reasons(
-        self, region: RegionInput, language: str | None, facts: SyntaxFacts, *, slow: bool
+        self,
+        region: RegionInput,
+        language: str | None,
+        facts: SyntaxFacts,
+        config: RiskConfig,
+        *,
+        slow: bool,
     ) -> list[RiskReason]:
         reasons: list[RiskReason] = []
         first = region.first_line
@@ -134,12 +119,12 @@ class Assessor:
             rule: str, weight: int, lines: tuple[int, int] | None = None, **values: object
         ) -> None:
             entry = RULES[rule]
-            weight = self.config.weight(rule, weight)
+            weight = config.weight(rule, weight)
             if weight <= 0:
                 return
             message = "This AI code " + entry.sentence.format(**values)
             start, end = lines if lines else (None, None)
-            reasons.append(RiskReason(rule, message, weight, entry.cwe, start, end))
+            reasons.append(RiskReason(message, start, end, rule, weight, entry.cwe))
 
         if region.replaced:
             add("replaced-code", replaced_weight(region.replaced), count=region.replaced)
@@ -171,10 +156,7 @@ class Assessor:
 
 
 def _with_count(reason: RiskReason, count: int) -> RiskReason:
-    return RiskReason(
-        reason.rule, f"{reason.message} ({count} places)", reason.weight, reason.cwe,
-        reason.first_line, reason.last_line,
-    )  # fmt: skip
+    return replace(reason, message=f"{reason.message} ({count} places)")
 
 
 def _import_line(region: RegionInput, name: str) -> tuple[int, int] | None:
@@ -192,4 +174,4 @@ def blast_radius_reason(
     if weight <= 0:
         return None
     message = "This AI code " + RULES["blast-radius"].sentence.format(name=name, count=references)
-    return RiskReason("blast-radius", message, weight)
+    return RiskReason(message, rule="blast-radius", weight=weight)

@@ -44,7 +44,7 @@ RULES: dict[str, Rule] = {
         Rule("size", "is large ({count} lines)", 0),  # weight computed
         Rule("nesting", "nests {count} levels deep", 0),  # weight computed
         Rule("blast-radius", "defines {name}, which is referenced in {count} places", 0),  # weight computed
-        Rule("critical-path", "is in a critical path named in the policy ({pattern})", 30),
+        Rule("critical-path", "is in a critical path named in the policy ({pattern})", 35),
     )
 }  # fmt: skip
 

@@ -127,7 +127,10 @@ class Dependencies:
         if candidates & declared:
             return True
         if not slow:
-            return True  # undecided until jedi looked; fast answers never accuse
+            # Undecided until jedi has looked; fast answers never accuse, but reuse
+            # what an earlier slow pass found.
+            with self._lock:
+                return self._environment.get(top, True)
         return self._importable(top)
 
     def _local_python_names(self) -> frozenset[str]:

@@ -9,8 +9,9 @@ from typing import Any
 from foureyes.anchor import split_lines
 from foureyes.cli.common import EXIT_OK, Subcommands, add_command, print_json, warn_about
 from foureyes.engine import Engine
+from foureyes.model import Risk
 from foureyes.repo import Repository
-from foureyes.risk.assess import Assessor, RegionInput, Risk
+from foureyes.risk.assess import Assessor, RegionInput
 from foureyes.risk.dependencies import Dependencies
 
 
@@ -58,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         label = f" ({region_id})" if region_id else ""
         print(f"{path}:{item.first_line}-{last}{label}  risk {risk.score}/100, {risk.level.value}")
         for reason in risk.top_reasons:
-            where = f" [line {reason.first_line}]" if reason.first_line else ""
+            where = f" [line {reason.start_line}]" if reason.start_line else ""
             cwe = f" ({reason.cwe})" if reason.cwe else ""
             print(f"  +{reason.weight:<3} {reason.message}{cwe}{where}")
     sys.stdout.flush()
@@ -78,8 +79,8 @@ def _json(region_id: str | None, item: RegionInput, risk: Risk) -> dict[str, Any
                 "message": r.message,
                 "weight": r.weight,
                 "cwe": r.cwe,
-                "first_line": r.first_line,
-                "last_line": r.last_line,
+                "start_line": r.start_line,
+                "end_line": r.end_line,
             }
             for r in risk.top_reasons
         ],
