@@ -356,3 +356,48 @@ async def run_action(client: LanguageClient, action: types.CodeAction) -> Any:
             command=action.command.command, arguments=action.command.arguments
         )
     )
+
+
+async def test_risk_sets_severity_and_explains_itself(
+    client: LanguageClient, workspace: GitRepo
+) -> None:
+    shell = "subprocess.run(f'tar czf {name} {folder}', shell=True)"
+    lines = [*code_lines("top", 4), "import subprocess", shell, *code_lines("end", 3)]
+    workspace.write("tool.py", "\n".join(lines) + "\n")
+    assert workspace.foureyes("mark", "--ai", "tool.py:5-6", "--agent", "codex").code == 0
+    uri = open_document(client, workspace, "tool.py")
+    (diagnostic,) = await diagnostics(client, uri, lambda d: len(d) == 1)
+    # Shell execution is high risk; the default policy shows high risk as a warning.
+    assert diagnostic.severity == types.DiagnosticSeverity.Warning
+    assert "high risk (35)" in diagnostic.message
+    assert "runs a command through a shell" in diagnostic.message
+    related = diagnostic.related_information or []
+    assert any(info.location.range.start.line == 5 and "CWE-78" in info.message for info in related)
+
+
+async def test_dependency_checks_arrive_later_without_blocking(
+    client: LanguageClient, workspace: GitRepo
+) -> None:
+    workspace.write("pyproject.toml", '[project]\nname = "x"\nversion = "1"\ndependencies = []\n')
+    workspace.write("fetch.py", "import requestz\n\nvalue = requestz.get(url)\n")
+    assert workspace.foureyes("mark", "--ai", "fetch.py:1-3", "--agent", "codex").code == 0
+    uri = open_document(client, workspace, "fetch.py")
+    # The first diagnostics come from the fast tier; jedi's verdict refines them.
+    found = await diagnostics(
+        client, uri, lambda d: len(d) == 1 and "requestz" in d[0].message, timeout=30
+    )
+    assert "neither part of the project, installed, nor declared" in found[0].message
+
+
+async def test_a_broken_policy_is_an_error_message_not_silence(
+    client: LanguageClient, workspace: GitRepo
+) -> None:
+    workspace.write(".foureyes.toml", "[review]\nseniors = 'not a list'\n")
+    uri = open_document(client, workspace, "app.py")
+    deadline = time.monotonic() + 10
+    while not any(
+        m.type == types.MessageType.Error and ".foureyes.toml" in m.message for m in client.messages
+    ):
+        assert time.monotonic() < deadline, client.messages
+        await asyncio.sleep(0.05)
+    assert await diagnostics(client, uri, lambda d: d == []) == []

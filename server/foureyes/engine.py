@@ -122,7 +122,9 @@ class Engine:
         snapshot = self.snapshot()
         claims = self.claims_for(path, snapshot)
         text_key = _content_key(text)
-        key = (path, text_key, snapshot.generation, policy, len(claims), complete)
+        dependencies = self.assessor.dependencies
+        learned = dependencies.generation if dependencies else 0
+        key = (path, text_key, snapshot.generation, policy, len(claims), complete, learned)
         with self._lock:
             cached = self._reports.get(key)
         if cached is not None:

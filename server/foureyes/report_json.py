@@ -59,7 +59,29 @@ def region_json(region: Region) -> dict[str, Any]:
             "approvals_required": review.approvals_required,
             "approvers": [identity.email for identity in review.approvers],
             "reviewers_requested": sorted({r for req in review.requests for r in req.reviewers}),
+            "suggested_reviewers": list(review.suggested),
         },
+        "risk": risk_json(region),
+    }
+
+
+def risk_json(region: Region) -> dict[str, Any]:
+    risk = region.risk
+    return {
+        "level": risk.level.value,
+        "score": risk.score,
+        "complete": risk.complete,
+        "reasons": [
+            {
+                "rule": reason.rule,
+                "message": reason.message,
+                "weight": reason.weight,
+                "cwe": reason.cwe,
+                "start_line": reason.start_line,
+                "end_line": reason.end_line,
+            }
+            for reason in risk.top_reasons
+        ],
     }
 
 

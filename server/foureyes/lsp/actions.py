@@ -154,8 +154,13 @@ def _is_for(diagnostic: types.Diagnostic, region: Region) -> bool:
 # --- commands -----------------------------------------------------------------------------
 
 
-def run_command(name: str, located: Located, arguments: Mapping[str, Any], text: str) -> str:
-    """Carry out a command against the document's current text; returns what happened."""
+def run_command(
+    name: str, located: Located, arguments: Mapping[str, Any], text: str, warn: review.Warn
+) -> str:
+    """Carry out a command against the document's current text; returns what happened.
+
+    `warn` receives problems that did not stop the command (a failed notification).
+    """
     engine, path = located.engine, located.path
     note = _optional_text(arguments, "note")
     if name == MARK_AI:
@@ -166,7 +171,7 @@ def run_command(name: str, located: Located, arguments: Mapping[str, Any], text:
              texts={path: text})  # fmt: skip
         return f"Marked {path}:{start}-{end} as AI-generated"
     if name == REQUEST_REVIEW_FILE:
-        made = review.request_review_for_file(engine, path, note=note, text=text)
+        made = review.request_review_for_file(engine, path, note=note, text=text, warn=warn)
         return f"Requested review for {len(made)} AI region(s) in {path}"
     line = _int(arguments, "line")
     region = review.region_at(engine, path, line, text)
@@ -175,7 +180,9 @@ def run_command(name: str, located: Located, arguments: Mapping[str, Any], text:
         reviewers = arguments.get("reviewers") or []
         if not isinstance(reviewers, list) or not all(isinstance(r, str) for r in reviewers):
             raise UsageError("reviewers must be a list of strings")
-        review.request_review(engine, path, line, reviewers=reviewers, note=note, text=text)
+        review.request_review(
+            engine, path, line, reviewers=reviewers, note=note, text=text, warn=warn
+        )
         return f"Requested senior review of {where}"
     if name == APPROVE:
         review.approve(engine, path, line, note=note, text=text)

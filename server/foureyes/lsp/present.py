@@ -7,15 +7,15 @@ ledger.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec
 
-from foureyes.lsp.settings import Settings
-from foureyes.model import AiAuthorship, Contributor, FileReport, Region, ReviewState
+from foureyes.lsp.settings import SEVERITY_NAMES, Settings
+from foureyes.model import AiAuthorship, Contributor, FileReport, Region, ReviewState, RiskLevel
 
 SOURCE = "foureyes"
 _DOCS = Path(__file__).resolve().parents[3] / "docs" / "diagnostics.md"
@@ -65,18 +65,33 @@ def provenance(region: Region) -> str:
     return f"{who} ({', '.join(region.models)})" if region.models else who
 
 
+def severity_of(
+    region: Region, settings: Settings, by_risk: Mapping[RiskLevel, str]
+) -> types.DiagnosticSeverity | None:
+    """The user's setting for the review state if any, else the policy's for the risk
+    level; a request for changes is never quieter than information. None: no diagnostic."""
+    state = region.review.state
+    if state in settings.severity:
+        return settings.severity[state]
+    severity = SEVERITY_NAMES.get(by_risk.get(region.risk.level, "hint"))
+    if state is ReviewState.CHANGES_REQUESTED and severity is not None:
+        severity = min(severity, types.DiagnosticSeverity.Information)
+    return severity
+
+
 def diagnostics(
     report: FileReport,
     lines: Sequence[str],
     codec: PositionCodec,
     settings: Settings,
     uri: str,
+    by_risk: Mapping[RiskLevel, str],
 ) -> list[types.Diagnostic]:
     """One diagnostic per AI region that is not fully approved."""
     found: list[types.Diagnostic] = []
     for region in report.regions:
         state = region.review.state
-        severity = settings.severity.get(state)
+        severity = severity_of(region, settings, by_risk)
         if state is ReviewState.APPROVED or severity is None:
             continue
         code = diagnostic_code(state)
@@ -102,12 +117,15 @@ def diagnostic_message(region: Region) -> str:
     parts = [
         f"AI-written by {provenance(region)}{when}: {_STATE_WORDS[review.state]}",
         f"{review.approvals}/{review.approvals_required} approvals",
+        f"{region.risk.level.value} risk ({region.risk.score})",
     ]
+    for reason in region.risk.top_reasons[:2]:
+        parts.append(reason.message.removeprefix("This AI code "))
     if region.mixed_lines:
         lines = "line" if region.mixed_lines == 1 else "lines"
         parts.append(f"{region.mixed_lines} {lines} changed by a person since")
     replaced = sum(c.replaced for c in region.claims)
-    if replaced:
+    if replaced and not any(r.rule == "replaced-code" for r in region.risk.top_reasons[:2]):
         parts.append(f"replaced {replaced} existing lines")
     return "; ".join(parts) + "."
 
@@ -115,7 +133,15 @@ def diagnostic_message(region: Region) -> str:
 def _related(
     region: Region, lines: Sequence[str], codec: PositionCodec, uri: str
 ) -> list[types.DiagnosticRelatedInformation]:
-    return [
+    related = [
+        types.DiagnosticRelatedInformation(
+            location=types.Location(uri=uri, range=line_range(reason.start_line, lines, codec)),
+            message=reason.message + (f" ({reason.cwe})" if reason.cwe else ""),
+        )
+        for reason in region.risk.top_reasons
+        if reason.start_line is not None and reason.start_line <= len(lines)
+    ]
+    related += [
         types.DiagnosticRelatedInformation(
             location=types.Location(uri=uri, range=line_range(line.line, lines, codec)),
             message="written by the agent, then changed by a person: still needs review",
@@ -123,6 +149,7 @@ def _related(
         for line in region.lines
         if line.contributor is Contributor.MIXED
     ]
+    return related
 
 
 def _code_description(code: str, settings: Settings) -> types.CodeDescription | None:
@@ -140,6 +167,16 @@ def hover_markdown(region: Region, line: int) -> str:
         f"{_STATE_WORDS[review.state]}, {review.approvals}/{review.approvals_required} approvals",
         "",
     ]
+    risk = region.risk
+    out.append(f"**Risk: {risk.level.value}** ({risk.score}/100)")
+    out.extend(
+        f"- {reason.message}" + (f" ({reason.cwe})" if reason.cwe else "")
+        + (f", line {reason.start_line}" if reason.start_line else "")
+        for reason in risk.top_reasons
+    )  # fmt: skip
+    if not risk.complete:
+        out.append("- *(dependency checks still running)*")
+    out.append("")
     for claim in region.claims:
         out.extend(_claim_rows(claim))
         out.append("")
@@ -188,7 +225,8 @@ def code_lenses(
         review = region.review
         status = (
             f"AI: {provenance(region)} · {_STATE_WORDS[review.state]} · "
-            f"{review.approvals}/{review.approvals_required} approvals"
+            f"{review.approvals}/{review.approvals_required} approvals · "
+            f"{region.risk.level.value} risk"
         )
         arguments: list[object] = [{"uri": uri, "line": region.start_line}]
         if review.state is ReviewState.APPROVED:

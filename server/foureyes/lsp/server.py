@@ -32,6 +32,7 @@ from foureyes.lsp.session import Located, Session
 from foureyes.lsp.settings import Settings, parse_settings
 from foureyes.model import FileReport, Region, ReviewState
 from foureyes.report_json import region_json
+from foureyes.review.policy import PolicyError
 
 log = logging.getLogger("foureyes.lsp")
 T = TypeVar("T")
@@ -61,6 +62,9 @@ class FoureyesServer(LanguageServer):
         self._dirty: set[str] = set()
         self._generations: dict[Path, int] = {}
         self._watcher: asyncio.Task[None] | None = None
+        self._told: set[str] = set()
+        self._refined: dict[str, bytes] = {}
+        self._background: set[asyncio.Future[None]] = set()
 
     # --- helpers ---
 
@@ -74,7 +78,9 @@ class FoureyesServer(LanguageServer):
         path = to_fs_path(uri) if uri.startswith("file:") else None
         return await self.in_worker(self.session.locate, path)
 
-    async def report(self, uri: str) -> tuple[Located, FileReport, TextDocument] | None:
+    async def report(
+        self, uri: str, *, complete_risk: bool = False
+    ) -> tuple[Located, FileReport, TextDocument] | None:
         """The engine's answer for an open document's current (unsaved) text."""
         located = await self.locate(uri)
         if located is None:
@@ -82,11 +88,24 @@ class FoureyesServer(LanguageServer):
         document = self.document(uri)
         text = document.source
         try:
-            report = await self.in_worker(located.engine.report, located.path, text)
+            report = await self.in_worker(
+                partial(located.engine.report, complete_risk=complete_risk), located.path, text
+            )
+        except PolicyError as error:
+            self.tell_once(error.message, types.MessageType.Error)
+            return None
         except FoureyesError as error:
             log.info("no report for %s: %s", uri, error)
             return None
         return located, report, document
+
+    def tell_once(self, message: str, kind: types.MessageType) -> None:
+        """Show a message, but not again while it stays the same (a broken policy would
+        otherwise be announced on every keystroke)."""
+        if message in self._told:
+            return
+        self._told.add(message)
+        self.window_show_message(types.ShowMessageParams(type=kind, message=message))
 
     # --- diagnostics ---
 
@@ -96,13 +115,54 @@ class FoureyesServer(LanguageServer):
         if found is None:
             return None
         located, report, document = found
+        if any(not region.risk.complete for region in report.regions):
+            self.refine(uri, report)
+        return await self._diagnostics(located, report, document, uri)
+
+    async def _diagnostics(
+        self, located: Located, report: FileReport, document: TextDocument, uri: str
+    ) -> tuple[list[types.Diagnostic], str]:
         lines = split_lines(document.source)  # pygls' lines keep their line breaks
+        by_risk = located.engine.policy.severity
         items = await self.in_worker(
-            present.diagnostics, report, lines, document.position_codec, self.settings, uri
-        )
+            present.diagnostics, report, lines, document.position_codec, self.settings, uri,
+            by_risk,
+        )  # fmt: skip
         generation = located.engine.snapshot().generation
         key = f"{generation}:{hashlib.blake2b(document.source.encode(), digest_size=8).hexdigest()}"
         return items, key
+
+    def refine(self, uri: str, fast: FileReport) -> None:
+        """Run the slow risk signals (jedi) for a document in the background, once per
+        text; when they change a region's risk, show the refined diagnostics."""
+        text_key = hashlib.blake2b(self.document(uri).source.encode(), digest_size=8).digest()
+        if self._refined.get(uri) == text_key:
+            return
+        self._refined[uri] = text_key
+
+        async def run() -> None:
+            try:
+                found = await self.report(uri, complete_risk=True)
+                if found is None:
+                    return
+                scores = [(r.id, r.risk.score, r.risk.level) for r in found[1].regions]
+                if scores != [(r.id, r.risk.score, r.risk.level) for r in fast.regions]:
+                    # The fast tier now reuses what the slow tier found.
+                    self.refresh_document(uri)
+            except Exception:
+                log.exception("refining risk for %s failed", uri)
+
+        # Kept until done: the event loop holds only weak references to tasks.
+        task = asyncio.ensure_future(run())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    def refresh_document(self, uri: str) -> None:
+        if self.pull_diagnostics:
+            if self.diagnostic_refresh:
+                self.workspace_diagnostic_refresh(None)
+        else:
+            self.schedule(uri)
 
     def schedule(self, uri: str) -> None:
         """Push fresh diagnostics for a document, coalescing bursts of edits."""
@@ -350,7 +410,14 @@ def create_server() -> FoureyesServer:
             document = ls.workspace.get_text_document(uri)  # reads the file from disk
             lines = split_lines(document.source)
             report = FileReport(file_regions[0].path, len(lines), {}, tuple(file_regions))
-            items = present.diagnostics(report, lines, document.position_codec, ls.settings, uri)
+            located = await ls.locate(uri)
+            try:
+                by_risk = located.engine.policy.severity if located else {}
+            except PolicyError:
+                continue  # reported once through the open documents
+            items = present.diagnostics(
+                report, lines, document.position_codec, ls.settings, uri, by_risk
+            )
             reports.append(
                 types.WorkspaceFullDocumentDiagnosticReport(uri=uri, items=items, version=None)
             )
@@ -477,7 +544,10 @@ def _command_handler(name: str) -> Callable[..., Any]:
             if located is None:
                 raise FoureyesError(f"{uri} is not inside a git repository")
             text = ls.document(uri).source
-            message = await ls.in_worker(actions.run_command, name, located, payload, text)
+            warnings: list[str] = []
+            message = await ls.in_worker(
+                actions.run_command, name, located, payload, text, warnings.append
+            )
         except FoureyesError as error:
             ls.window_show_message(
                 types.ShowMessageParams(type=types.MessageType.Error, message=error.message)

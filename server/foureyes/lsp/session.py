@@ -48,7 +48,9 @@ class Session:
         with self._lock:
             engine = self._engines.get(root)
             if engine is None:
-                engine = self._engines[root] = Engine(Repository(root))
+                # Fast reports; the server refines slow risk signals in the background.
+                engine = Engine(Repository(root), complete_risk=False)
+                self._engines[root] = engine
             return engine
 
     def engines(self) -> list[Engine]:

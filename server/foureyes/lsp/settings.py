@@ -29,17 +29,16 @@ _STATE_KEYS: Mapping[str, ReviewState] = {
 
 
 def _default_severities() -> dict[ReviewState, types.DiagnosticSeverity | None]:
-    # Quiet by default: AI code waiting for review is a hint; a reviewer's request for
-    # changes is worth a little more attention.
-    return {
-        ReviewState.UNREVIEWED: types.DiagnosticSeverity.Hint,
-        ReviewState.REVIEW_REQUESTED: types.DiagnosticSeverity.Hint,
-        ReviewState.CHANGES_REQUESTED: types.DiagnosticSeverity.Information,
-    }
+    # No overrides: the policy's severity for the region's risk level decides.
+    return {}
+
+
+SEVERITY_NAMES = _SEVERITIES
 
 
 @dataclass(frozen=True)
 class Settings:
+    # Per review state, overriding the policy's severity by risk level; None is "off".
     severity: Mapping[ReviewState, types.DiagnosticSeverity | None] = field(
         default_factory=_default_severities
     )

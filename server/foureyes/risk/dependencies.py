@@ -94,6 +94,8 @@ class Dependencies:
         self._files: tuple[float, frozenset[str]] | None = None
         self._manifests: dict[Path, tuple[float, frozenset[str]]] = {}
         self._environment: dict[str, bool] = {}
+        # Changes whenever jedi learns something: fast answers made before are stale.
+        self.generation = 0
 
     # --- public ---
 
@@ -174,6 +176,7 @@ class Dependencies:
             found = True  # when jedi cannot tell, do not accuse the import
         with self._lock:
             self._environment[top] = found
+            self.generation += 1
         return found
 
     # --- JavaScript / TypeScript ---
