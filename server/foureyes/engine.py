@@ -94,7 +94,9 @@ class Engine:
         self.ledger = Ledger(repo.ledger_path)
         self._lock = threading.Lock()
         self._reports: _Lru[tuple[object, ...], FileReport] = _Lru(256)
-        self._resolutions: _Lru[tuple[str, str], dict[int, LineMatch]] = _Lru(50_000)
+        # Small on purpose: a resolution is only reused for the same text, and every
+        # object kept alive here makes garbage collection pauses longer.
+        self._resolutions: _Lru[tuple[str, str], dict[int, LineMatch]] = _Lru(4096)
         self._indexes: _Lru[str, TextIndex] = _Lru(16)
 
     # --- questions ---
