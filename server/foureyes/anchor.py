@@ -11,11 +11,14 @@ anchor against the current text works in two phases:
    lines, braces, or a single line that occurs several times in the file) are
    rejected, so a claim never spreads to unrelated lines with the same content.
    Runs are accepted greedily, strongest first, ties going to the run nearest to
-   the runs already accepted (or to the recorded line number).
-2. *Classify*: between two accepted anchors that are in order, the remaining claimed
-   lines and the current lines are diffed. Current lines that took the place of
-   claimed lines are *edited* (up to as many as were replaced), further lines that
-   sit between two claimed lines are *inserted*.
+   the runs already accepted (or to the recorded line number). A trivial line at
+   either end of a run is weak evidence: where another run reads it as context, it
+   stays context rather than joining the claim.
+2. *Classify*: between two accepted anchors that are neighbours both in the claim
+   and in the text, the remaining claimed lines and the current lines are diffed.
+   Current lines that took the place of claimed lines are *edited* (up to as many
+   as were replaced), further lines that sit between two claimed lines are
+   *inserted*.
 
 This module knows nothing about claims, ledgers, git or who asks; it maps an
 `Anchor` and a text to per-line matches.
@@ -86,6 +89,7 @@ def exact_hash(line: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=4).hexdigest()
 
 
+@lru_cache(maxsize=200_000)
 def is_trivial(line: str) -> bool:
     """A line that cannot identify code on its own: blank, punctuation, a lone keyword."""
     loose = loose_text(line)
@@ -152,6 +156,8 @@ def make_anchor(lines: Sequence[str], start: int, end: int) -> Anchor:
 class _Run:
     lo: int  # first index into the claim sequence
     hi: int  # one past the last
+    core_lo: int  # first non-trivial index; lo..core_lo are trivial lines at its start
+    core_hi: int  # one past the last non-trivial index; core_hi..hi are trivial too
     diagonal: int  # current position minus claim-sequence index
     strength: int  # non-trivial lines in the run
 
@@ -161,7 +167,7 @@ def resolve(anchor: Anchor, index: TextIndex) -> dict[int, LineMatch]:
     sequence = [*anchor.before, *anchor.lines, *anchor.after]
     block_lo = len(anchor.before)
     block_hi = block_lo + len(anchor.lines)
-    pairs = _locate(sequence, block_lo, anchor.start_line - 1, index)
+    pairs = _locate(sequence, block_lo, block_hi, anchor.start_line - 1, index)
     # The start and end of the file are anchors too when the claim touched them.
     if len(anchor.before) < CONTEXT_LINES and anchor.start_line - 1 == len(anchor.before):
         pairs[-1] = -1
@@ -177,8 +183,8 @@ def resolve(anchor: Anchor, index: TextIndex) -> dict[int, LineMatch]:
     return result
 
 
-def _locate(sequence: list[str], block_lo: int, hint: int, index: TextIndex) -> dict[int, int]:
-    """Phase 1: accepted (claim-sequence index -> current position) pairs."""
+def _runs(sequence: list[str], index: TextIndex) -> list[_Run]:
+    """Every maximal diagonal run seeded by a distinctive line that carries enough evidence."""
     keys = index.keys
     size = len(keys)
     runs: list[_Run] = []
@@ -199,29 +205,59 @@ def _locate(sequence: list[str], block_lo: int, hint: int, index: TextIndex) -> 
                 hi += 1
             strength = 0
             unique = False
+            core_lo, core_hi = hi, lo
             for t in range(lo, hi):
                 seen.add((t, diagonal))
                 key_t = sequence[t]
                 if key_t not in index.trivial:
                     strength += 1
                     unique = unique or len(index.positions[key_t]) == 1
+                    core_lo, core_hi = min(core_lo, t), t + 1
             if unique or strength >= 2:
-                runs.append(_Run(lo, hi, diagonal, strength))
+                runs.append(_Run(lo, hi, core_lo, core_hi, diagonal, strength))
+    return runs
+
+
+def _locate(
+    sequence: list[str], block_lo: int, block_hi: int, hint: int, index: TextIndex
+) -> dict[int, int]:
+    """Phase 1: accepted (claim-sequence index -> current position) pairs."""
+    runs = _runs(sequence, index)
+    # When a claimed block is deleted, a blank line left between the context above and
+    # below can extend both the run above (as the context line before the block) and
+    # the run below (as the block's own last, blank line). Content cannot decide, and
+    # the claim must not spread on such evidence: the line stays context.
+    read_as_context = {
+        s + run.diagonal
+        for run in runs
+        for s in (*range(run.lo, run.core_lo), *range(run.core_hi, run.hi))
+        if not block_lo <= s < block_hi
+    }
     home = hint - block_lo
     runs.sort(key=lambda run: (-run.strength, -(run.hi - run.lo), abs(run.diagonal - home)))
     pairs: dict[int, int] = {}
     used: set[int] = set()
-    accepted: list[int] = []
+
+    def take(s: int, position: int) -> None:
+        if s not in pairs and position not in used:
+            pairs[s] = position
+            used.add(position)
+
+    first = True
     while runs:
         run = runs.pop(0)
-        for s in range(run.lo, run.hi):
-            position = s + run.diagonal
-            if s not in pairs and position not in used:
-                pairs[s] = position
-                used.add(position)
-        if not accepted:
+        for s in range(run.core_lo, run.core_hi):
+            take(s, s + run.diagonal)
+        # Each trivial end grows outwards from the core and stops at the first line it
+        # must leave to the context reading.
+        for end in (range(run.core_lo - 1, run.lo - 1, -1), range(run.core_hi, run.hi)):
+            for s in end:
+                if block_lo <= s < block_hi and s + run.diagonal in read_as_context:
+                    break
+                take(s, s + run.diagonal)
+        if first:
             # The strongest run sets home; later ties go to runs near it.
-            accepted.append(run.diagonal)
+            first = False
             runs.sort(key=lambda r: (-r.strength, -(r.hi - r.lo), abs(r.diagonal - run.diagonal)))
     return pairs
 
@@ -237,10 +273,14 @@ def _classify_gaps(
 ) -> None:
     """Phase 2: diff the claimed lines that were not found against the lines between anchors."""
     ordered = sorted(pairs.items())
+    # A gap is only the lines between two anchors that are neighbours both in the claim
+    # and in the current text. When a piece of the block moved, other anchors lie
+    # between its old neighbours: the lines there belong to neither.
+    successor = dict(pairwise(sorted(pairs.values())))
     found_any_block_line = any(block_lo <= s < block_hi for s in pairs)
     for (s1, p1), (s2, p2) in pairwise(ordered):
-        if p2 <= p1:
-            continue  # out of order: the piece moved; nothing lies between
+        if successor.get(p1) != p2:
+            continue  # out of order, or something else was anchored in between
         missing_lo, missing_hi = max(s1 + 1, block_lo), min(s2, block_hi)
         gap = p2 - p1 - 1
         if gap == 0 or gap > MAX_GAP_LINES:
@@ -271,9 +311,8 @@ def _diff_gap(
 ) -> None:
     old = sequence[s1 + 1 : s2]
     new = index.keys[p1 + 1 : p2]
-    matcher = SequenceMatcher(None, old, new, autojunk=False)
     leading_edge = s1 < block_lo  # the gap starts before the block: align edits to its end
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in _opcodes(old, new):
         if tag == "equal":
             for offset in range(i2 - i1):
                 s = s1 + 1 + i1 + offset
@@ -305,3 +344,34 @@ def _diff_gap(
         if block_lo < s1 + 1 + i1 and s1 + 1 + i2 < block_hi:
             for position in extra:
                 result[position] = LineMatch(Match.INSERTED, None)
+
+
+def _opcodes(old: list[str], new: list[str]) -> list[tuple[str, int, int, int, int]]:
+    """Diff opcodes that keep lines equal at both ends of a gap next to their anchors.
+
+    SequenceMatcher looks for the longest block first, ties going to the earliest old
+    line, so a lone blank line can be matched across the whole gap (the claimed blank
+    line at its start paired with an unrelated one at its end) when pairing the lines
+    next to the anchors would keep more. Trimming the common ends first, as diff tools
+    do, keeps those lines where they are.
+    """
+    size = min(len(old), len(new))
+    head = 0
+    while head < size and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < size - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    middle_old, middle_new = old[head : len(old) - tail], new[head : len(new) - tail]
+    opcodes: list[tuple[str, int, int, int, int]] = []
+    if head:
+        opcodes.append(("equal", 0, head, 0, head))
+    if middle_old or middle_new:
+        matcher = SequenceMatcher(None, middle_old, middle_new, autojunk=False)
+        opcodes.extend(
+            (tag, i1 + head, i2 + head, j1 + head, j2 + head)
+            for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+        )
+    if tail:
+        opcodes.append(("equal", len(old) - tail, len(old), len(new) - tail, len(new)))
+    return opcodes
