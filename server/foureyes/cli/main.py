@@ -17,7 +17,10 @@ from foureyes.cli.commands import (
     approve,
     blame,
     check,
+    checkpoint,
+    export,
     hooks,
+    import_,
     init,
     mark,
     queue,
@@ -26,6 +29,8 @@ from foureyes.cli.commands import (
     request_review,
     review_packet,
     risk,
+    run,
+    scan,
     serve,
     status,
 )
@@ -34,7 +39,8 @@ from foureyes.errors import FoureyesError, UsageError
 
 # fmt: off
 COMMANDS = (init, mark, blame, status, risk, serve, record, hooks,
-            request_review, approve, reject, queue, review_packet, check)
+            request_review, approve, reject, queue, review_packet, check,
+            checkpoint, run, import_, export, scan)
 # fmt: on
 
 

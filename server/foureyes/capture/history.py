@@ -1,0 +1,790 @@
+"""AI authorship from git history: blame each line to its commit, then ask what that
+commit's records say about the line.
+
+For a file's current text, `history_authorship` returns a verdict for the lines
+history knows about:
+
+1. `git blame --porcelain HEAD -- PATH` gives, for each line of HEAD's version, the
+   commit that last changed it, and the line's number and path in that commit. The
+   current text is matched to HEAD's version line by line (a diff), so a line the
+   working tree changed has no commit and gets no verdict, exactly as `git blame
+   --contents` would say "Not Committed Yet". Blaming HEAD instead of the buffer
+   means an editor that asks on every keystroke costs a diff, not a git process.
+2. A commit with **line-level records** decides for its own lines, and its trailers
+   add nothing: a git-ai note (`refs/notes/ai`; the note's line numbers are the
+   commit's), an Agent Trace record whose `vcs.revision` is the commit (from
+   `.agent-trace/traces.jsonl` in the working tree), or foureyes ledger claims
+   committed in it (those are resolved by the engine, so history says nothing for
+   such a commit's lines). A line such a record does not list stays unknown.
+3. Otherwise a commit **marked as AI** (trailers, aider's author suffix, the Copilot
+   coding agent; see trailers.py, plus the policy's `extra_markers`) makes its lines
+   AI with confidence 0.6 and the agent and model the mark names.
+
+Everything git answers is cached with diskcache under `.foureyes/cache/history/`
+(derived data, never the ledger), keyed by what makes it immutable: blame by (HEAD
+commit, path), commit messages by commit id, notes by blob id, the notes list by the
+notes ref's commit, the commits that carry ledger claims by HEAD. After a new commit,
+a file no commit since its last blame touched keeps that blame (one `git log` per
+pair of HEADs says which files were touched). A repeated call with
+the same text is answered from memory. Works in any git repository: no `foureyes
+init`, no ledger needed; a cache that cannot be written is skipped.
+
+This module knows git and the record formats; it must not know about the engine's
+merging (`merge_history` below is offered to it), argv or LSP.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import hashlib
+import re
+import subprocess
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from difflib import SequenceMatcher
+from pathlib import Path
+from typing import Any
+
+from foureyes.anchor import make_anchor, split_lines
+from foureyes.capture import gitrefs
+from foureyes.capture.agent_trace import DEFAULT_PATH as TRACES_PATH
+from foureyes.capture.agent_trace import (
+    MIXED_CONFIDENCE,
+    TRACE_CONFIDENCE,
+    TraceRange,
+    agent_name,
+    read_traces,
+)
+from foureyes.capture.gitai import GITAI_CONFIDENCE, NOTES_REF, Note, parse_note
+from foureyes.capture.trailers import TRAILER_CONFIDENCE, AiMark, ai_mark
+from foureyes.errors import EnvironmentProblem
+from foureyes.model import (
+    AiAuthorship,
+    Contributor,
+    HumanAuthorship,
+    Identity,
+    LineAuthorship,
+)
+from foureyes.repo import FOUREYES_DIR, LEDGER_NAME, Repository
+
+SOURCE_TRAILER = "git-trailer"
+SOURCE_GITAI = "git-ai"
+SOURCE_TRACE = "agent-trace"
+# Bump when what is cached changes shape: old entries are then simply not found.
+CACHE_VERSION = 1
+_UNCOMMITTED = "0" * 40
+# Above this many (old lines x new lines) the changed middle of a file is not diffed
+# line by line; its lines get no verdict (they are being edited anyway).
+_MAX_DIFF_CELLS = 4_000_000
+_LEDGER_PATH = f"{FOUREYES_DIR}/{LEDGER_NAME}"
+_CLAIM_KINDS = r'"kind" *: *"(ai|human)"'
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryLine:
+    """What history says about one line of the current text."""
+
+    line: int  # 1-based, in the current text
+    contributor: Contributor  # ai, mixed or human
+    agent: str | None
+    model: str | None
+    confidence: float
+    source: str  # "git-trailer", "git-ai" or "agent-trace"
+    commit: str  # the commit blame assigns the line to
+    orig_line: int  # the line's number in that commit
+    orig_path: str  # the file's path in that commit
+    author: Identity  # the commit's author
+    at: datetime  # the commit's author time
+    session: str | None = None
+    evidence: str | None = None  # the trailer or record that said so
+
+
+# --- what is cached -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Blame:
+    """HEAD's version of a file, each line with (commit index, line in commit, path index)."""
+
+    commits: tuple[str, ...]
+    paths: tuple[str, ...]
+    origins: tuple[tuple[int, int, int], ...]
+    texts: tuple[str, ...]
+
+
+_NO_BLAME = _Blame((), (), (), ())
+
+
+@dataclass(frozen=True, slots=True)
+class _Commit:
+    author: Identity
+    committer: Identity
+    at: datetime
+    message: str  # the last paragraph only: where trailers live
+
+
+@dataclass(slots=True)
+class _Records:
+    """Line-level records that concern one blamed commit."""
+
+    note: Note | None = None
+    traces: dict[str, list[TraceRange]] = field(default_factory=dict)  # path -> ranges
+    ledger: bool = False
+
+    @property
+    def any(self) -> bool:
+        return self.note is not None or bool(self.traces) or self.ledger
+
+
+# --- the public functions ---------------------------------------------------------------
+
+
+def history_authorship(
+    repo: Repository, path: str, text: str, *, extra_markers: Sequence[str] = ()
+) -> dict[int, HistoryLine]:
+    """Verdicts for the lines of `text` (the current content of `path`) that history
+    attributes; lines absent from the result are unknown to history. See the module
+    docstring. Never raises for git trouble (a path git does not know, no commits):
+    it then knows nothing."""
+    return _view(repo).authorship(path, text, tuple(extra_markers))
+
+
+def history_state(repo: Repository) -> tuple[object, ...]:
+    """A cheap key that changes whenever history's answers may (HEAD, the notes ref, the
+    traces file); for callers that cache reports. Runs no git in the usual layouts."""
+    return _view(repo).state()
+
+
+def history_line_authorship(
+    path: str, lines: Sequence[str], history: Mapping[int, HistoryLine]
+) -> dict[int, LineAuthorship]:
+    """History verdicts as the engine's LineAuthorship, each carrying a synthetic claim.
+
+    One claim per (source, commit, agent, model): its id is stable (`git:` + source +
+    commit + agent + model hashed), `by` is the commit's author (so the four-eyes rule
+    keeps them from approving what they committed), `at` the author time, and its
+    anchor is the first line it covers (a hint only). `claim_line` is the line's
+    number in that commit, minus one, so region ids stay put when lines above move.
+    """
+    groups: dict[tuple[str, str, str | None, str | None, Contributor], list[HistoryLine]] = {}
+    for verdict in history.values():
+        key = (verdict.source, verdict.commit, verdict.agent, verdict.model, verdict.contributor)
+        groups.setdefault(key, []).append(verdict)
+    result: dict[int, LineAuthorship] = {}
+    for (source, commit, agent, model, kind), members in groups.items():
+        first = min(members, key=lambda v: v.line)
+        seed = f"{source}|{commit}|{agent}|{model}|{kind.value}"
+        claim_id = "git" + hashlib.blake2b(seed.encode(), digest_size=9).hexdigest()
+        anchor = make_anchor(lines, first.line, first.line)
+        claim: AiAuthorship | HumanAuthorship
+        if kind is Contributor.HUMAN:
+            claim = HumanAuthorship(
+                id=claim_id, at=first.at, by=first.author, path=path, anchor=anchor,
+                source=source, note=first.evidence,
+            )  # fmt: skip
+        else:
+            claim = AiAuthorship(
+                id=claim_id, at=first.at, by=first.author, path=path, anchor=anchor,
+                agent=agent or "unspecified", model=model, session=first.session,
+                source=source, confidence=max(v.confidence for v in members),
+            )  # fmt: skip
+        for verdict in members:
+            result[verdict.line] = LineAuthorship(
+                verdict.line, verdict.contributor, claim, verdict.orig_line - 1
+            )
+    return dict(sorted(result.items()))
+
+
+def merge_history(
+    attributed: Mapping[int, LineAuthorship], history: Mapping[int, LineAuthorship]
+) -> dict[int, LineAuthorship]:
+    """Ledger verdicts win; history fills only lines the ledger has no verdict for."""
+    merged = dict(attributed)
+    for line, verdict in history.items():
+        merged.setdefault(line, verdict)
+    return dict(sorted(merged.items()))
+
+
+# --- the per-repository view -------------------------------------------------------------
+
+_VIEWS: dict[Path, _View] = {}
+_VIEWS_LOCK = threading.Lock()
+
+
+def _view(repo: Repository) -> _View:
+    with _VIEWS_LOCK:
+        view = _VIEWS.get(repo.root)
+        if view is None:
+            view = _VIEWS[repo.root] = _View(repo)
+        return view
+
+
+class _View:
+    """Caches and git access for one repository; thread-safe."""
+
+    def __init__(self, repo: Repository) -> None:
+        self.repo = repo
+        self.lock = threading.Lock()
+        self._disk: Any = None
+        self._disk_tried = False
+        self._disk_lock = threading.Lock()
+        self._touched_lock = threading.Lock()
+        self.cat = _CatFile(repo.root)
+        self._gitdir: Path | None = None
+        self._answers: OrderedDict[tuple[object, ...], dict[int, HistoryLine]] = OrderedDict()
+        self._commits: dict[str, _Commit | None] = {}
+        self._notes_lists: dict[str, dict[str, str]] = {}
+        self._notes: dict[str, Note] = {}
+        self._ledger_commits: dict[str, frozenset[str]] = {}
+        self._traces: tuple[object, dict[str, dict[str, list[TraceRange]]]] | None = None
+        self._marks: dict[tuple[str, tuple[str, ...]], AiMark | None] = {}
+        self._blames: OrderedDict[tuple[str, str], _Blame] = OrderedDict()
+
+    # --- state ---
+
+    def gitdir(self) -> Path:
+        if self._gitdir is None:
+            self._gitdir = gitrefs.git_dir(self.repo.root) or self.repo.git_dir
+        return self._gitdir
+
+    def ref(self, name: str) -> str | None:
+        found = gitrefs.read_ref(self.gitdir(), name)
+        if found is not False:
+            return found if isinstance(found, str) else None
+        try:
+            return self.repo.git("rev-parse", "--verify", "-q", name).strip() or None
+        except EnvironmentProblem:
+            return None
+
+    def state(self) -> tuple[object, ...]:
+        traces = gitrefs.stamp(self.repo.root / TRACES_PATH)
+        return (self.ref("HEAD"), self.ref(NOTES_REF), traces)
+
+    # --- the answer ---
+
+    def authorship(self, path: str, text: str, markers: tuple[str, ...]) -> dict[int, HistoryLine]:
+        state = self.state()
+        head = state[0]
+        if not isinstance(head, str):
+            return {}
+        text_key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        key = (path, text_key, state, markers)
+        with self.lock:
+            found = self._answers.get(key)
+            if found is not None:
+                self._answers.move_to_end(key)
+                return found
+        answer = self._compute(head, state[1], path, text, markers)
+        with self.lock:
+            self._answers[key] = answer
+            while len(self._answers) > 512:
+                self._answers.popitem(last=False)
+        return answer
+
+    def _compute(
+        self, head: str, notes_commit: object, path: str, text: str, markers: tuple[str, ...]
+    ) -> dict[int, HistoryLine]:
+        blame = self.blame(head, path)
+        if not blame.origins:
+            return {}
+        current = split_lines(text)
+        mapping = _map_lines(blame.texts, current)
+        wanted = {blame.origins[old][0] for old in mapping.values() if old is not None}
+        commit_ids = [blame.commits[i] for i in sorted(wanted)]
+        commit_ids = [c for c in commit_ids if c != _UNCOMMITTED]
+        infos = self.commit_infos(commit_ids)
+        records = self.records(head, notes_commit, commit_ids)
+        result: dict[int, HistoryLine] = {}
+        for number, old in mapping.items():
+            if old is None:
+                continue
+            commit_index, orig_line, path_index = blame.origins[old]
+            commit = blame.commits[commit_index]
+            info = infos.get(commit)
+            if info is None:
+                continue
+            verdict = self._decide(
+                number, commit, orig_line, blame.paths[path_index], info,
+                records.get(commit), markers,
+            )  # fmt: skip
+            if verdict is not None:
+                result[number] = verdict
+        return result
+
+    def _decide(
+        self,
+        number: int,
+        commit: str,
+        orig_line: int,
+        orig_path: str,
+        info: _Commit,
+        records: _Records | None,
+        markers: tuple[str, ...],
+    ) -> HistoryLine | None:
+        base = {
+            "line": number, "commit": commit, "orig_line": orig_line, "orig_path": orig_path,
+            "author": info.author, "at": info.at,
+        }  # fmt: skip
+        if records is not None and records.any:
+            if records.note is not None:
+                author = records.note.author_of(orig_path, orig_line)
+                if author is not None:
+                    return HistoryLine(
+                        contributor=author.contributor, agent=author.agent, model=author.model,
+                        confidence=GITAI_CONFIDENCE, source=SOURCE_GITAI, session=author.session,
+                        evidence=f"git-ai note on {commit[:12]}", **base,  # type: ignore[arg-type]
+                    )  # fmt: skip
+            for item in records.traces.get(orig_path, ()):
+                if item.start <= orig_line <= item.end:
+                    if item.contributor is Contributor.UNKNOWN:
+                        return None
+                    mixed = item.contributor is Contributor.MIXED
+                    return HistoryLine(
+                        contributor=item.contributor, agent=agent_name(item.tool),
+                        model=item.model, session=item.conversation,
+                        confidence=MIXED_CONFIDENCE if mixed else TRACE_CONFIDENCE,
+                        source=SOURCE_TRACE, evidence=f"Agent Trace record {item.record_id}",
+                        **base,  # type: ignore[arg-type]
+                    )  # fmt: skip
+            return None  # line-level records decide, and they do not list this line
+        mark = self.mark(commit, info, markers)
+        if mark is None:
+            return None
+        return HistoryLine(
+            contributor=Contributor.AI, agent=mark.agent, model=mark.model,
+            confidence=TRAILER_CONFIDENCE, source=SOURCE_TRAILER, evidence=mark.evidence,
+            **base,  # type: ignore[arg-type]
+        )  # fmt: skip
+
+    def mark(self, commit: str, info: _Commit, markers: tuple[str, ...]) -> AiMark | None:
+        key = (commit, markers)
+        with self.lock:
+            if key in self._marks:
+                return self._marks[key]
+        found = ai_mark(info.message, info.author, info.committer, markers)
+        with self.lock:
+            self._marks[key] = found
+        return found
+
+    # --- git, cached ---
+
+    def disk(self) -> Any:
+        """The diskcache, or None when it cannot be opened (read-only checkout, say)."""
+        with self._disk_lock:
+            if not self._disk_tried:
+                self._open_disk()
+                self._disk_tried = True
+        return self._disk
+
+    def _open_disk(self) -> None:
+        try:
+            import diskcache
+
+            folder = self.repo.cache_dir
+            folder.mkdir(parents=True, exist_ok=True)
+            # Keeps the cache out of `git status` even where `foureyes init` never ran.
+            ignore = folder / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("*\n", encoding="utf-8")
+            self._disk = diskcache.Cache(str(folder / "history"), size_limit=2**30)
+        except Exception:  # any failure only costs speed
+            self._disk = None
+
+    def _get(self, key: tuple[object, ...]) -> Any:
+        disk = self.disk()
+        if disk is None:
+            return None
+        try:
+            return disk.get((CACHE_VERSION, *key))
+        except Exception:
+            return None
+
+    def _set(self, key: tuple[object, ...], value: object) -> None:
+        disk = self.disk()
+        if disk is None:
+            return
+        # A full disk or a locked database only costs speed.
+        with contextlib.suppress(Exception):
+            disk.set((CACHE_VERSION, *key), value)
+
+    def _set_many(self, items: Sequence[tuple[tuple[object, ...], object]]) -> None:
+        """Several entries in one transaction (one commit to disk instead of many)."""
+        disk = self.disk()
+        if disk is None or not items:
+            return
+        with contextlib.suppress(Exception), disk.transact():
+            for key, value in items:
+                disk.set((CACHE_VERSION, *key), value)
+
+    def blame(self, head: str, path: str) -> _Blame:
+        # In memory too: an editor asks about the same file on every keystroke, and
+        # unpickling a large file's blame from disk each time would be wasted work.
+        with self.lock:
+            known = self._blames.get((head, path))
+            if known is not None:
+                self._blames.move_to_end((head, path))
+                return known
+        found = self._get(("blame", head, path))
+        blame = found if isinstance(found, _Blame) else self._blame_now(head, path)
+        with self.lock:
+            self._blames[(head, path)] = blame
+            while len(self._blames) > 64:
+                self._blames.popitem(last=False)
+        return blame
+
+    def _blame_now(self, head: str, path: str) -> _Blame:
+        key = ("blame", head, path)
+        blame = self._carried(head, path)
+        if blame is None:
+            try:
+                output = self.repo.git("blame", "--porcelain", head, "--", path)
+            except EnvironmentProblem:
+                output = ""  # not in HEAD (new, untracked), a directory, no such path
+            blame = _parse_blame(output)
+        self._set(key, blame)
+        self._set(("blamed-at", path), head)
+        return blame
+
+    def _carried(self, head: str, path: str) -> _Blame | None:
+        """The blame from an earlier HEAD, when no commit since then touched the path.
+
+        After a commit, only the files it touched need blaming again: for every other
+        file, blame at the new HEAD is blame at the old one, line for line.
+        """
+        previous = self._get(("blamed-at", path))
+        if not isinstance(previous, str) or previous == head:
+            return None
+        touched = self.touched(previous, head)
+        if touched is None or path in touched:
+            return None
+        found = self._get(("blame", previous, path))
+        return found if isinstance(found, _Blame) else None
+
+    def touched(self, old: str, new: str) -> frozenset[str] | None:
+        """Paths any commit in old..new changed; None when old is not an ancestor of new
+        (a rebase or reset: history was rewritten, nothing carries over)."""
+        key = ("touched", old, new)
+        with self._touched_lock:  # one git run per pair, however many threads ask
+            found = self._get(key)
+            if isinstance(found, frozenset):
+                return found
+            if found == "unrelated":
+                return None
+            try:
+                self.repo.git("merge-base", "--is-ancestor", old, new)
+                output = self.repo.git(
+                    "log", "-z", "--format=", "--name-only", "--no-renames", f"{old}..{new}"
+                )
+            except EnvironmentProblem:
+                self._set(key, "unrelated")
+                return None
+            # -z: names unquoted, whatever characters they hold
+            touched = frozenset(name.strip("\n") for name in output.split("\0") if name.strip())
+            self._set(key, touched)
+            return touched
+
+    def commit_infos(self, commits: Iterable[str]) -> dict[str, _Commit | None]:
+        result: dict[str, _Commit | None] = {}
+        missing = []
+        for commit in commits:
+            with self.lock:
+                known = self._commits.get(commit, False)
+            if known is not False:
+                result[commit] = known  # type: ignore[assignment]
+                continue
+            cached = self._get(("commit", commit))
+            if isinstance(cached, _Commit):
+                result[commit] = cached
+            else:
+                missing.append(commit)
+        if missing:
+            fresh: list[tuple[tuple[object, ...], object]] = []
+            for commit, data in self.cat.read(missing).items():
+                info = _parse_commit(data) if data is not None else None
+                result[commit] = info
+                if info is not None:
+                    fresh.append((("commit", commit), info))
+            self._set_many(fresh)
+        with self.lock:
+            self._commits.update(result)
+        return result
+
+    def records(
+        self, head: str, notes_commit: object, commits: Sequence[str]
+    ) -> dict[str, _Records]:
+        found: dict[str, _Records] = {}
+        ledger = self.ledger_commits(head)
+        notes = self.notes_list(notes_commit) if isinstance(notes_commit, str) else {}
+        traces = self.traces()
+        blobs = {notes[c] for c in commits if c in notes}
+        parsed = self.parse_notes(blobs)
+        short = [rev for rev in traces if len(rev) < 40]
+        for commit in commits:
+            records = _Records(ledger=commit in ledger)
+            blob = notes.get(commit)
+            if blob is not None:
+                records.note = parsed.get(blob)
+            by_path = traces.get(commit)
+            if by_path is None and short:
+                rev = next((r for r in short if commit.startswith(r)), None)
+                by_path = traces.get(rev) if rev else None
+            if by_path:
+                records.traces = by_path
+            if records.any:
+                found[commit] = records
+        return found
+
+    def ledger_commits(self, head: str) -> frozenset[str]:
+        """Commits that added authorship claims to the ledger: their lines are the ledger's."""
+        with self.lock:
+            if head in self._ledger_commits:
+                return self._ledger_commits[head]
+        found = self._get(("ledger-commits", head))
+        if not isinstance(found, frozenset):
+            try:
+                output = self.repo.git(
+                    "log", "--format=%H", "--extended-regexp", f"-G{_CLAIM_KINDS}",
+                    head, "--", _LEDGER_PATH,
+                )  # fmt: skip
+            except EnvironmentProblem:
+                output = ""
+            found = frozenset(line for line in output.split() if line)
+            self._set(("ledger-commits", head), found)
+        with self.lock:
+            self._ledger_commits[head] = found
+        return found
+
+    def notes_list(self, notes_commit: str) -> dict[str, str]:
+        """commit -> note blob, for the notes ref at `notes_commit`."""
+        with self.lock:
+            if notes_commit in self._notes_lists:
+                return self._notes_lists[notes_commit]
+        found = self._get(("notes-list", notes_commit))
+        if not isinstance(found, dict):
+            try:
+                output = self.repo.git("notes", f"--ref={NOTES_REF}", "list")
+            except EnvironmentProblem:
+                output = ""
+            found = {}
+            for line in output.splitlines():
+                parts = line.split()
+                if len(parts) == 2:
+                    found[parts[1]] = parts[0]
+            self._set(("notes-list", notes_commit), found)
+        with self.lock:
+            self._notes_lists[notes_commit] = found
+        return found
+
+    def parse_notes(self, blobs: Iterable[str]) -> dict[str, Note]:
+        result: dict[str, Note] = {}
+        missing = []
+        for blob in blobs:
+            with self.lock:
+                known = self._notes.get(blob)
+            if known is None:
+                cached = self._get(("note", blob))
+                known = cached if isinstance(cached, Note) else None
+            if known is None:
+                missing.append(blob)
+            else:
+                result[blob] = known
+        if missing:
+            for blob, data in self.cat.read(missing).items():
+                note = parse_note(data.decode("utf-8", "replace") if data else "")
+                result[blob] = note
+                self._set(("note", blob), note)
+        with self.lock:
+            self._notes.update(result)
+        return result
+
+    def traces(self) -> dict[str, dict[str, list[TraceRange]]]:
+        """Agent Trace ranges of the working tree's traces file, by revision and path."""
+        path = self.repo.root / TRACES_PATH
+        stamp = gitrefs.stamp(path)
+        with self.lock:
+            if self._traces is not None and self._traces[0] == stamp:
+                return self._traces[1]
+        index: dict[str, dict[str, list[TraceRange]]] = {}
+        if stamp is not None:
+            try:
+                ranges = read_traces(path).ranges
+            except Exception:  # an unreadable traces file must not break blame
+                ranges = []
+            for item in ranges:
+                if item.revision:
+                    index.setdefault(item.revision, {}).setdefault(item.path, []).append(item)
+        with self.lock:
+            self._traces = (stamp, index)
+        return index
+
+
+# --- parsing git's output ------------------------------------------------------------------
+
+_HEADER = re.compile(r"^([0-9a-f]{40}) (\d+) (\d+)(?: (\d+))?$")
+
+
+def _parse_blame(output: str) -> _Blame:
+    commits: dict[str, int] = {}
+    paths: dict[str, int] = {}
+    origins: list[tuple[int, int, int]] = []
+    texts: list[str] = []
+    filename_of: dict[str, str] = {}
+    commit, orig = "", 0
+    for line in output.split("\n"):
+        if line.startswith("\t"):
+            content = line[1:]
+            if content.endswith("\r"):
+                content = content[:-1]
+            texts.append(content)
+            name = filename_of.get(commit, "")
+            origins.append(
+                (commits.setdefault(commit, len(commits)), orig, paths.setdefault(name, len(paths)))
+            )
+            continue
+        header = _HEADER.match(line)
+        if header:
+            commit, orig = header[1], int(header[2])
+            continue
+        if line.startswith("filename "):
+            filename_of[commit] = _unquote(line[len("filename ") :])
+    return _Blame(tuple(commits), tuple(paths), tuple(origins), tuple(texts))
+
+
+_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
+
+
+def _unquote(name: str) -> str:
+    """git C-quotes unusual file names ("a\\tb", "\\303\\274"); undo it."""
+    if len(name) < 2 or name[0] != '"' or name[-1] != '"':
+        return name
+    out = bytearray()
+    text = name[1:-1]
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == "\\" and i + 1 < len(text):
+            following = text[i + 1]
+            octal = text[i + 1 : i + 4]
+            if len(octal) == 3 and all(c in "01234567" for c in octal):
+                out.append(int(octal, 8))
+                i += 4
+                continue
+            if following in _ESCAPES:
+                out.append(_ESCAPES[following])
+                i += 2
+                continue
+        out.extend(char.encode("utf-8", "surrogatepass"))
+        i += 1
+    return out.decode("utf-8", "replace")
+
+
+def _identity(value: bytes) -> tuple[Identity, datetime]:
+    text = value.decode("utf-8", "replace")
+    match = re.match(r"^(.*?)\s*<([^>]*)>\s*(\d+)?", text)
+    if not match:
+        return Identity(text, ""), datetime.fromtimestamp(0, UTC)
+    when = (
+        datetime.fromtimestamp(int(match[3]), UTC) if match[3] else datetime.fromtimestamp(0, UTC)
+    )
+    return Identity(match[1], match[2]), when
+
+
+def _parse_commit(data: bytes) -> _Commit:
+    head, _, body = data.partition(b"\n\n")
+    author = committer = Identity("", "")
+    at = datetime.fromtimestamp(0, UTC)
+    for line in head.split(b"\n"):
+        if line.startswith(b"author "):
+            author, at = _identity(line[len(b"author ") :])
+        elif line.startswith(b"committer "):
+            committer, _ = _identity(line[len(b"committer ") :])
+    message = body.decode("utf-8", "replace")
+    paragraphs = re.split(r"\n[ \t]*\n", message.strip())
+    # Keep the subject too: trailers() needs two paragraphs to tell a trailer block.
+    kept = f"{paragraphs[0]}\n\n{paragraphs[-1]}" if len(paragraphs) > 1 else message.strip()
+    return _Commit(author, committer, at, kept)
+
+
+class _CatFile:
+    """One long-running `git cat-file --batch`, shared by the threads of a view.
+
+    Reading objects one process per file would cost a git start-up per file asked
+    about; this costs one for the life of the process. Requests go one object at a
+    time (write an id, read its answer), so neither pipe can fill up and block.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.lock = threading.Lock()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def read(self, ids: Sequence[str]) -> dict[str, bytes | None]:
+        """Raw objects by id; None for one git does not have (or when git fails)."""
+        result: dict[str, bytes | None] = {}
+        with self.lock:
+            for wanted in ids:
+                try:
+                    result[wanted] = self._one(wanted)
+                except (OSError, ValueError):
+                    self._stop()  # a broken pipe: start afresh on the next request
+                    result[wanted] = None
+        return result
+
+    def _one(self, wanted: str) -> bytes | None:
+        process = self.process
+        if process is None or process.poll() is not None:
+            process = self.process = subprocess.Popen(
+                ["git", "cat-file", "--batch"], cwd=self.root, stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            atexit.register(self._stop)
+        assert process.stdin is not None and process.stdout is not None
+        process.stdin.write(wanted.encode() + b"\n")
+        process.stdin.flush()
+        header = process.stdout.readline().split()
+        if not header:
+            raise ValueError("git cat-file stopped")
+        if header[-1] == b"missing" or len(header) < 3:
+            return None
+        size = int(header[2])
+        data = process.stdout.read(size + 1)  # the object and its newline
+        if len(data) != size + 1:
+            raise ValueError("git cat-file stopped mid-object")
+        return data[:-1]
+
+    def _stop(self) -> None:
+        process, self.process = self.process, None
+        if process is None:
+            return
+        with contextlib.suppress(OSError, ValueError):
+            if process.stdin:
+                process.stdin.close()
+            process.wait(timeout=5)
+
+
+def _map_lines(old: Sequence[str], new: Sequence[str]) -> dict[int, int | None]:
+    """Current line number (1-based) -> index of the same, unchanged line in HEAD's version."""
+    if len(old) == len(new) and list(old) == list(new):
+        return {i + 1: i for i in range(len(new))}
+    mapping: dict[int, int | None] = {}
+    prefix = 0
+    limit = min(len(old), len(new))
+    while prefix < limit and old[prefix] == new[prefix]:
+        mapping[prefix + 1] = prefix
+        prefix += 1
+    suffix = 0
+    while suffix < limit - prefix and old[-1 - suffix] == new[-1 - suffix]:
+        suffix += 1
+        mapping[len(new) - suffix + 1] = len(old) - suffix
+    old_mid = old[prefix : len(old) - suffix]
+    new_mid = new[prefix : len(new) - suffix]
+    if old_mid and new_mid and len(old_mid) * len(new_mid) <= _MAX_DIFF_CELLS:
+        matcher = SequenceMatcher(None, old_mid, new_mid, autojunk=False)
+        for i, j, size in matcher.get_matching_blocks():
+            for offset in range(size):
+                mapping[prefix + j + offset + 1] = prefix + i + offset
+    return mapping

@@ -1,0 +1,198 @@
+"""Which commits say an AI helped write them: trailers, author names, known agent identities.
+
+A commit is AI-marked when its message carries a trailer naming an agent
+(`Co-authored-by: Claude ... <noreply@anthropic.com>`, `Co-authored-by: aider (gpt-4o)
+<noreply@aider.chat>`, `Assisted-by: AGENT:MODEL`, `Generated-by: ...`), when aider
+wrote it (" (aider)" appended to the author or committer name), or when the GitHub
+Copilot coding agent is its author. Teams add their own patterns (the policy's
+`extra_markers`). Such a mark says only that an AI took part in the commit, so lines
+from it get a lower confidence than a hook's record.
+
+This module is pure: it reads a commit's message and identities; it must not know
+about git, blame, files or the ledger.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from foureyes.model import Identity
+
+# How sure a commit-level mark makes us of each line of the commit: an agent took
+# part, but a person may have written some of the lines it touched.
+TRAILER_CONFIDENCE = 0.6
+
+_TRAILER = re.compile(r"^(?P<key>[A-Za-z][A-Za-z0-9-]*)[ \t]*:[ \t]*(?P<value>\S.*?)\s*$")
+_IDENT = re.compile(r"^(?P<name>.*?)\s*<(?P<email>[^<>]*)>\s*$")
+_AIDER_NAME = re.compile(r"^aider\s*(?:\((?P<model>[^)]*)\))?$", re.IGNORECASE)
+_AIDER_SUFFIX = re.compile(r"\s\(aider\)\s*$", re.IGNORECASE)
+_COPILOT_AGENT_EMAIL = re.compile(r"^\d+\+copilot@users\.noreply\.github\.com$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class AiMark:
+    """An AI took part in a commit: which agent and model, and the evidence (for display)."""
+
+    agent: str
+    model: str | None
+    evidence: str  # the trailer or identity line that said so
+
+
+def trailers(message: str) -> list[tuple[str, str]]:
+    """`Key: value` lines of a commit message's last paragraph (git's trailer block).
+
+    Lenient where git is strict: any line of the last paragraph that looks like a
+    trailer counts, even when other text shares the paragraph ("Generated with Claude
+    Code" above the Co-Authored-By line is common).
+    """
+    paragraphs = [p for p in re.split(r"\n[ \t]*\n", message.strip()) if p.strip()]
+    if len(paragraphs) < 2:
+        return []
+    found = []
+    for line in paragraphs[-1].splitlines():
+        match = _TRAILER.match(line.strip())
+        if match:
+            found.append((match["key"], match["value"]))
+    return found
+
+
+def ai_mark(
+    message: str,
+    author: Identity,
+    committer: Identity | None = None,
+    extra_markers: Sequence[str] = (),
+) -> AiMark | None:
+    """Why this commit counts as AI-assisted, or None. See the module docstring."""
+    found = trailers(message)
+    for key, value in found:
+        lowered = key.lower()
+        if lowered == "co-authored-by":
+            mark = _co_author(value)
+        elif lowered in ("assisted-by", "generated-by"):
+            mark = _policy_trailer(value)
+        else:
+            continue
+        if mark is not None:
+            return AiMark(mark[0], mark[1], f"{key}: {value}")
+    for who, role in ((author, "Author"), (committer, "Committer")):
+        if who is None:
+            continue
+        if _AIDER_SUFFIX.search(who.name):
+            return AiMark("aider", None, f"{role}: {who.name} <{who.email}>")
+        if role == "Author" and _is_copilot_agent(who):
+            return AiMark("copilot", None, f"{role}: {who.name} <{who.email}>")
+    if extra_markers:
+        lines = [f"{key}: {value}" for key, value in found]
+        lines.append(f"Author: {author.name} <{author.email}>")
+        if committer is not None:
+            lines.append(f"Committer: {committer.name} <{committer.email}>")
+        for pattern in compile_markers(extra_markers):
+            for line in lines:
+                match = pattern.search(line)
+                if match:
+                    groups = match.groupdict()
+                    agent = groups.get("agent") or "unspecified"
+                    return AiMark(agent.strip().lower(), groups.get("model"), line)
+    return None
+
+
+def compile_markers(patterns: Iterable[str]) -> list[re.Pattern[str]]:
+    """Policy patterns, matched case-insensitively against `Key: value` lines (trailers,
+    and `Author: Name <email>` / `Committer: ...`). Named groups `agent` and `model`,
+    when present, say who. Raises ValueError naming a pattern that is not a regex."""
+    compiled = []
+    for pattern in patterns:
+        try:
+            compiled.append(_compiled(pattern))
+        except re.error as error:
+            raise ValueError(
+                f"AI marker pattern {pattern!r} is not a valid regex: {error}"
+            ) from None
+    return compiled
+
+
+_COMPILED: dict[str, re.Pattern[str]] = {}
+
+
+def _compiled(pattern: str) -> re.Pattern[str]:
+    found = _COMPILED.get(pattern)
+    if found is None:
+        found = _COMPILED[pattern] = re.compile(pattern, re.IGNORECASE)
+    return found
+
+
+def _split_ident(value: str) -> Identity:
+    match = _IDENT.match(value)
+    if match:
+        return Identity(match["name"].strip(), match["email"].strip())
+    return Identity(value.strip(), "")
+
+
+def _co_author(value: str) -> tuple[str, str | None] | None:
+    """The agent a Co-authored-by trailer names, or None for a person."""
+    who = _split_ident(value)
+    name, email = who.name, who.email.lower()
+    lowered = name.lower()
+    aider = _AIDER_NAME.match(name)
+    if aider or email == "noreply@aider.chat":
+        model = aider["model"] if aider and aider["model"] else None
+        return "aider", model.strip() if model else None
+    if (
+        "claude" in lowered.split()
+        or lowered.startswith("claude")
+        or email == "noreply@anthropic.com"
+    ):
+        return "claude-code", _claude_model(name)
+    if "copilot" in lowered or _is_copilot_agent(who) or email == "copilot@github.com":
+        return "copilot", None
+    if (
+        lowered.startswith("cursor")
+        or email.endswith("@cursor.com")
+        or email.endswith("@cursor.sh")
+    ):
+        return "cursor", None
+    if "codex" in lowered:
+        return "codex", None
+    if "gemini" in lowered:
+        return "gemini", None
+    return None
+
+
+def _claude_model(name: str) -> str | None:
+    """'Claude Opus 4.6' -> 'claude-opus-4.6'; plain 'Claude' says no model."""
+    words = name.split()
+    if len(words) < 2 or words[0].lower() != "claude":
+        return None
+    return "-".join(word.lower() for word in words)
+
+
+_KNOWN_AGENTS = {
+    "claude": "claude-code", "claude-code": "claude-code", "claude code": "claude-code",
+    "copilot": "copilot", "github copilot": "copilot", "cursor": "cursor", "codex": "codex",
+    "gemini": "gemini", "gemini-cli": "gemini", "aider": "aider",
+}  # fmt: skip
+
+
+def _policy_trailer(value: str) -> tuple[str, str | None] | None:
+    """`Assisted-by: AGENT:MODEL` (Linux kernel, Fedora) or `Generated-by: TOOL ...`."""
+    text = _split_ident(value).name if "<" in value else value.strip()
+    agent, _, model = text.partition(":")
+    agent = agent.strip()
+    if not agent:
+        return None
+    lowered = agent.lower()
+    known = _KNOWN_AGENTS.get(lowered)
+    if known is None:
+        # "SomeTool 2.0", "acme-bot v3": the first word names the tool.
+        first = lowered.split()[0]
+        known = _KNOWN_AGENTS.get(first, first)
+    return known, model.strip() or None
+
+
+def _is_copilot_agent(who: Identity) -> bool:
+    name = who.name.strip().lower()
+    return (name == "copilot" and bool(_COPILOT_AGENT_EMAIL.match(who.email))) or name.startswith(
+        "copilot-swe-agent"
+    )
