@@ -131,3 +131,54 @@ def test_ledger_merges_from_parallel_branches_without_conflict(repo: GitRepo) ->
     assert ai_lines(repo, "a.py") == [1, 2, 3, 4, 5]
     assert ai_lines(repo, "b.py") == [3, 4]
     assert "<<<<<<<" not in repo.read(".foureyes/ledger.jsonl")
+
+
+def test_blame_marks_lines_from_ai_marked_commits_without_init(repo: GitRepo) -> None:
+    """History alone, no ledger: trailers and authors of Claude, Copilot and aider."""
+    lines = code_lines("human", 5)
+    repo.write("app.py", "\n".join(lines) + "\n")
+    repo.commit("Human start")
+    lines += code_lines("claude", 3)
+    repo.write("app.py", "\n".join(lines) + "\n")
+    repo.commit("Add parser\n\nCo-Authored-By: Claude Opus 4.6 <noreply@anthropic.com>")
+    lines += code_lines("person", 2)
+    repo.write("app.py", "\n".join(lines) + "\n")
+    repo.commit("Small fix by hand")
+    lines += code_lines("copilot", 2)
+    repo.write("app.py", "\n".join(lines) + "\n")
+    repo.commit("Copilot change\n\nCo-authored-by: Copilot <copilot@github.com>")
+    lines += code_lines("aider", 2)
+    repo.write("app.py", "\n".join(lines) + "\n")
+    repo.git("-c", "user.name=Dana (aider)", "commit", "-qam", "aider edit")
+    assert not (repo.root / ".foureyes/ledger.jsonl").exists()
+
+    blame = repo.foureyes("blame", "--json", "app.py").json()["lines"]
+    ai = {line["line"]: line["agent"] for line in blame if line["contributor"] == "ai"}
+    assert ai == {6: "claude-code", 7: "claude-code", 8: "claude-code",
+                  11: "copilot", 12: "copilot", 13: "aider", 14: "aider"}  # fmt: skip
+    assert all(line["source"] == "git-trailer" for line in blame if line["line"] in ai)
+    status = repo.foureyes("status", "--json").json()
+    assert [(r["start_line"], r["end_line"], r["agents"]) for r in status["regions"]] == [
+        (6, 8, ["claude-code"]),
+        (11, 14, ["copilot", "aider"]),
+    ]
+
+
+def test_policy_markers_extend_history(repo: GitRepo) -> None:
+    repo.write("a.py", "\n".join(code_lines("a", 3)) + "\n")
+    repo.commit("start")
+    repo.write("a.py", "\n".join(code_lines("a", 3) + code_lines("bot", 2)) + "\n")
+    repo.commit("Bot change\n\nMade-by: internal-bot (model-x)")
+    assert ai_lines(repo, "a.py") == []
+    marker = r"^Made-by: (?P<agent>[\w-]+) \((?P<model>[^)]+)\)"
+    repo.write(".foureyes.toml", f"[history]\nai_markers = ['{marker}']\n")
+    blame = repo.foureyes("blame", "--json", "a.py").json()["lines"]
+    ai = [
+        (line["line"], line["agent"], line["model"])
+        for line in blame
+        if line["contributor"] == "ai"
+    ]
+    assert ai == [(4, "internal-bot", "model-x"), (5, "internal-bot", "model-x")]
+    repo.write(".foureyes.toml", "[history]\nai_markers = ['(unclosed']\n")
+    broken = repo.foureyes("blame", "a.py")
+    assert broken.code == 2 and "ai_markers" in broken.err

@@ -64,7 +64,8 @@ def test_scan_summarises_ledger_and_history(repo: GitRepo) -> None:
     assert summary["by_source"] == {"git-trailer": 16, "manual": 2}
     assert summary["files_with_ai"] == 3
     assert summary["ai_blocks"] == 3
-    assert summary["regions_by_review"] == {"unreviewed": 1}
+    # History's AI lines are regions like the ledger's: each of the 3 blocks needs review.
+    assert summary["regions_by_review"] == {"unreviewed": 3}
     assert result["skipped"] == [{"path": "logo.png", "reason": "binary"}]
     files = {f["path"]: f for f in result["files"]}
     assert files["src/base.py"]["ai"] == 6 and files["src/base.py"]["lines"] == 26

@@ -19,6 +19,13 @@ from dataclasses import replace
 from typing import Generic, TypeVar
 
 from foureyes.anchor import LineMatch, Match, TextIndex, resolve
+from foureyes.capture.history import (
+    SOURCE_TRACE,
+    history_authorship,
+    history_line_authorship,
+    history_state,
+    merge_history,
+)
 from foureyes.errors import EnvironmentProblem
 from foureyes.ledger import Ledger, LedgerSnapshot
 from foureyes.model import (
@@ -126,7 +133,8 @@ class Engine:
         text_key = _content_key(text)
         dependencies = self.assessor.dependencies
         learned = dependencies.generation if dependencies else 0
-        key = (path, text_key, snapshot.generation, policy, len(claims), complete, learned)
+        history = history_state(self.repo) if policy.history else None
+        key = (path, text_key, snapshot.generation, policy, len(claims), complete, learned, history)
         with self._lock:
             cached = self._reports.get(key)
         if cached is not None:
@@ -135,6 +143,16 @@ class Engine:
         dismissed = snapshot.dismissed
         live = [c for c in claims if c.id not in dismissed]
         attributed = self._authorship(live, index, text_key)
+        if policy.history:
+            # The ledger decides where it speaks; history fills the lines it is silent on.
+            found = history_authorship(self.repo, path, text, extra_markers=policy.ai_markers)
+            if any(getattr(c, "source", None) == SOURCE_TRACE for c in live):
+                # Imported Agent Trace records were placed by content; the same records
+                # read from history could be numbered another way. The import decides.
+                found = {n: v for n, v in found.items() if v.source != SOURCE_TRACE}
+            if found:
+                lines_from_history = history_line_authorship(path, index.lines, found)
+                attributed = merge_history(attributed, lines_from_history)
         regions = self._regions(path, attributed, live, index, text_key, policy, complete)
         result = FileReport(path, len(index), attributed, regions)
         with self._lock:

@@ -57,6 +57,8 @@ from foureyes.capture.agent_trace import (
     TRACE_CONFIDENCE,
     TraceRange,
     agent_name,
+    hash_matches,
+    range_text,
     read_traces,
 )
 from foureyes.capture.gitai import GITAI_CONFIDENCE, NOTES_REF, Note, parse_note
@@ -242,6 +244,8 @@ class _View:
         self._ledger_commits: dict[str, frozenset[str]] = {}
         self._traces: tuple[object, dict[str, dict[str, list[TraceRange]]]] | None = None
         self._marks: dict[tuple[str, tuple[str, ...]], AiMark | None] = {}
+        self._could: dict[tuple[object, ...], bool] = {}
+        self._hashes: dict[tuple[object, ...], bool] = {}
         self._blames: OrderedDict[tuple[str, str], _Blame] = OrderedDict()
 
     # --- state ---
@@ -289,7 +293,7 @@ class _View:
         self, head: str, notes_commit: object, path: str, text: str, markers: tuple[str, ...]
     ) -> dict[int, HistoryLine]:
         blame = self.blame(head, path)
-        if not blame.origins:
+        if not blame.origins or not self._could_attribute(head, notes_commit, path, blame, markers):
             return {}
         current = split_lines(text)
         mapping = _map_lines(blame.texts, current)
@@ -315,6 +319,29 @@ class _View:
                 result[number] = verdict
         return result
 
+    def _could_attribute(
+        self, head: str, notes_commit: object, path: str, blame: _Blame, markers: tuple[str, ...]
+    ) -> bool:
+        """Whether any commit the file's lines come from carries records or an AI mark.
+
+        Most files have neither; answering that once per (HEAD, file) spares the line
+        diff that mapping the current text to HEAD costs on every keystroke.
+        """
+        key = (head, notes_commit, path, markers)
+        with self.lock:
+            if key in self._could:
+                return self._could[key]
+        commits = [c for c in dict.fromkeys(blame.commits) if c != _UNCOMMITTED]
+        infos = self.commit_infos(commits)
+        records = self.records(head, notes_commit, commits)
+        found = bool(records) or any(
+            info is not None and self.mark(commit, info, markers) is not None
+            for commit, info in infos.items()
+        )
+        with self.lock:
+            self._could[key] = found
+        return found
+
     def _decide(
         self,
         number: int,
@@ -339,7 +366,7 @@ class _View:
                         evidence=f"git-ai note on {commit[:12]}", **base,  # type: ignore[arg-type]
                     )  # fmt: skip
             for item in records.traces.get(orig_path, ()):
-                if item.start <= orig_line <= item.end:
+                if item.start <= orig_line <= item.end and self._hash_holds(commit, item):
                     if item.contributor is Contributor.UNKNOWN:
                         return None
                     mixed = item.contributor is Contributor.MIXED
@@ -359,6 +386,27 @@ class _View:
             confidence=TRAILER_CONFIDENCE, source=SOURCE_TRAILER, evidence=mark.evidence,
             **base,  # type: ignore[arg-type]
         )  # fmt: skip
+
+    def _hash_holds(self, commit: str, item: TraceRange) -> bool:
+        """False when a range's content_hash does not match the file at the commit.
+
+        Producers disagree on what a record's line numbers refer to (the spec: the
+        file at `vcs.revision`; the reference implementation: the edited working
+        tree). Where a hash can tell, a range that does not fit is not applied here;
+        `foureyes import` places such records by their hash instead.
+        """
+        if not item.content_hash:
+            return True
+        key = (commit, item.record_id, item.path, item.start, item.end)
+        with self.lock:
+            if key in self._hashes:
+                return self._hashes[key]
+        data = self.cat.read([f"{commit}:{item.path}"]).get(f"{commit}:{item.path}")
+        lines = split_lines(data.decode("utf-8", "replace")) if data is not None else []
+        fits = hash_matches(item.content_hash, range_text(lines, item.start, item.end))
+        with self.lock:
+            self._hashes[key] = fits is not False
+        return fits is not False
 
     def mark(self, commit: str, info: _Commit, markers: tuple[str, ...]) -> AiMark | None:
         key = (commit, markers)

@@ -40,10 +40,7 @@ from foureyes import __version__
 from foureyes.anchor import split_lines
 from foureyes.capture import gitrefs
 from foureyes.capture.history import (
-    history_authorship,
-    history_line_authorship,
     history_state,
-    merge_history,
 )
 from foureyes.engine import Engine
 from foureyes.errors import EnvironmentProblem
@@ -230,10 +227,10 @@ def _check(
 
 
 def _resolve(engine: Engine, path: str, text: str, markers: Sequence[str]) -> FileSummary:
+    # The engine merges history (with the policy's markers) into its report.
     report = engine.report(path, text)
     lines = split_lines(text)
-    found = history_authorship(engine.repo, path, text, extra_markers=markers)
-    attributed = merge_history(report.attributed, history_line_authorship(path, lines, found))
+    attributed = dict(report.attributed)
     kinds: Counter[Contributor] = Counter(v.contributor for v in attributed.values())
     by_source: Counter[str] = Counter()
     by_agent: Counter[str] = Counter()

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from foureyes.capture.trailers import compile_markers
 from foureyes.errors import UsageError
 from foureyes.model import Identity, RiskLevel, Seniors
 from foureyes.review import codeowners, identity
@@ -93,6 +94,8 @@ class Policy:
     webhooks: tuple[Webhook, ...] = ()
     risk_weights: Mapping[str, int] = field(default_factory=dict)  # rule -> weight ([risk])
     risk_levels: Mapping[str, int] = field(default_factory=lambda: dict(LEVEL_THRESHOLDS))
+    history: bool = True  # lines from AI-marked commits, git-ai notes, Agent Trace count
+    ai_markers: tuple[str, ...] = ()  # extra regexes that mark a commit as AI ([history])
     problems: tuple[str, ...] = ()  # things that do not break the policy but deserve a word
     _seniors_cache: dict[str, Seniors] = field(default_factory=dict, repr=False)
 
@@ -310,7 +313,7 @@ def _unquote(part: str) -> str:
 # --- validation ---------------------------------------------------------------------------
 
 _TOP_KEYS = ("version", "review", "people", "teams", "paths", "severity", "signing", "check",
-             "notify", "risk")  # fmt: skip
+             "notify", "risk", "history")  # fmt: skip
 _REVIEW_KEYS = ("seniors", "codeowners", "approvals", "mixed_lines")
 _LEVELS = tuple(level.value for level in RiskLevel)
 
@@ -403,13 +406,23 @@ def _build(table: dict[str, Any], src: _Source, read: Reader) -> Policy:
 
     risk_weights, risk_levels = _risk(_table(table, ("risk",), src), src)
 
+    history = _table(table, ("history",), src)
+    _known(history, ("history",), ("enabled", "ai_markers"), src)
+    history_enabled = _bool(history, ("history", "enabled"), True, src)
+    ai_markers = _strings(history, ("history", "ai_markers"), src)
+    try:
+        compile_markers(ai_markers)
+    except ValueError as error:
+        raise src.error(("history", "ai_markers"), str(error)) from None
+
     return Policy(
         source=".".join(src.prefix) + f" in {src.name}" if src.prefix else src.name,
         seniors=seniors, codeowners=use_codeowners, codeowners_file=owners_file,
         people=people, teams=teams, approvals=approvals, mixed_lines=mixed,
         critical_paths=critical, ignored_paths=ignored, severity=severity, signing=signing,
         fail_at=fail_at, ledger_problems=ledger_problems, webhooks=webhooks,
-        risk_weights=risk_weights, risk_levels=risk_levels, problems=tuple(problems),
+        risk_weights=risk_weights, risk_levels=risk_levels, history=history_enabled,
+        ai_markers=ai_markers, problems=tuple(problems),
     )  # fmt: skip
 
 

@@ -53,13 +53,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _policy_markers(repo: Repository) -> tuple[str, ...]:
-    """The policy's extra AI markers, once the policy has them (`ai_markers`); reading
-    the policy costs file reads, no git."""
+    """The policy's extra AI markers (part of scan's cache key); reading the policy
+    costs file reads, no git."""
     try:
         policy = PolicyLoader(repo.root).load()
     except FoureyesError:
         return ()  # a broken policy is reported by the engine when it resolves a file
-    return tuple(getattr(policy, "ai_markers", ()) or ())
+    return policy.ai_markers
 
 
 def scan_json(result: ScanResult) -> dict[str, object]:
