@@ -48,11 +48,11 @@ def step(title: str) -> None:
     print(f"\n\033[1m== {title}\033[0m" if sys.stdout.isatty() else f"\n== {title}")
 
 
-def run(where: Path, *command: str, show: bool = True) -> str:
+def run(where: Path, *command: str, show: bool = True, ok: tuple[int, ...] = (0,)) -> str:
     if show:
         print(f"$ {' '.join(command)}")
     done = subprocess.run(command, cwd=where, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
+    if done.returncode not in ok:
         sys.exit(f"demo step failed: {' '.join(command)}\n{done.stdout}{done.stderr}")
     if show and done.stdout:
         print(done.stdout, end="")
@@ -102,6 +102,19 @@ def main() -> None:
 
     step("foureyes blame: who wrote each line (the edited AI line is now 'mixed')")
     run(where, FOUREYES, "blame", "billing/payments.py")
+
+    step("foureyes risk: why a reviewer should look at it")
+    run(where, FOUREYES, "risk", "billing/payments.py")
+
+    step("foureyes check: the CI gate fails while the AI code lacks a senior's approval")
+    run(where, FOUREYES, "check", "--all", ok=(0, 1))
+
+    step("High risk needs two approvals: Sam, then Ria approve; the gate passes")
+    for name, email in (("Sam Senior", "sam@example.com"), ("Ria Reviewer", "ria@example.com")):
+        run(where, "git", "config", "user.email", email, show=False)
+        run(where, "git", "config", "user.name", name, show=False)
+        run(where, FOUREYES, "approve", "billing/payments.py:20", "--note", "checked the quoting")
+    run(where, FOUREYES, "check", "--all")
 
     print(f"\nThe demo repository is at {where}; try `foureyes --help` there.")
 
