@@ -8,6 +8,7 @@ from foureyes.ledger import Ledger, new_id, now
 from foureyes.model import AiAuthorship, Identity, RiskLevel
 from foureyes.risk.assess import Assessor, RegionInput, RiskConfig
 from foureyes.risk.dependencies import Dependencies
+from foureyes.risk.references import References
 
 TEN_LINES = tuple(code_lines("new", 10))
 
@@ -113,3 +114,23 @@ def test_risk_command_on_a_recorded_region(repo: GitRepo) -> None:
     assert "runs a command through a shell (CWE-78) [line 7]" in text
     audit = repo.foureyes("risk", "--all-lines", "--json", "tool.py").json()
     assert audit["regions"][0]["start_line"] == 1 and audit["regions"][0]["end_line"] == 12
+
+
+def test_blast_radius_counts_references_outside_the_region(repo: GitRepo) -> None:
+    core = "def helper(x):\n    return x + 1\n\n\ndef lonely():\n    return 2\n"
+    repo.write("pkg/__init__.py", "")
+    repo.write("pkg/core.py", core)
+    for i in range(6):
+        repo.write(
+            f"pkg/use{i}.py", f"from pkg.core import helper\n\nv = helper({i}) + helper(1)\n"
+        )
+    repo.commit("project")
+    assessor = Assessor(Dependencies(repo.root), References(repo.root))
+    lines = tuple(core.splitlines())
+    busy = assessor.assess(RegionInput("pkg/core.py", 1, lines[:2], text=core), slow=True)
+    (reason,) = [r for r in busy.reasons if r.rule == "blast-radius"]
+    assert "defines helper, which is referenced in 12 places" in reason.message
+    quiet = assessor.assess(RegionInput("pkg/core.py", 5, lines[4:], text=core), slow=True)
+    assert not [r for r in quiet.reasons if r.rule == "blast-radius"]
+    fast = assessor.assess(RegionInput("pkg/core.py", 1, lines[:2], text=core), slow=False)
+    assert not [r for r in fast.reasons if r.rule == "blast-radius"] and not fast.complete

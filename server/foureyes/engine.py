@@ -50,6 +50,7 @@ from foureyes.review import signing
 from foureyes.review.policy import Policy, PolicyLoader, digest
 from foureyes.risk.assess import Assessor, RegionInput
 from foureyes.risk.dependencies import Dependencies
+from foureyes.risk.references import References
 
 _PRESENT = frozenset({Match.SAME, Match.REFORMATTED, Match.EDITED})
 _UNCHANGED = frozenset({Match.SAME, Match.REFORMATTED})
@@ -94,7 +95,7 @@ class Engine:
         """
         self.repo = repo
         self.complete_risk = complete_risk
-        self.assessor = Assessor(Dependencies(repo.root))
+        self.assessor = Assessor(Dependencies(repo.root), References(repo.root))
         self._fixed_policy = policy
         self._policy_loader = PolicyLoader(repo.root)
         self._signatures: dict[tuple[str, str, str], str | None] = {}
@@ -153,7 +154,7 @@ class Engine:
             if found:
                 lines_from_history = history_line_authorship(path, index.lines, found)
                 attributed = merge_history(attributed, lines_from_history)
-        regions = self._regions(path, attributed, live, index, text_key, policy, complete)
+        regions = self._regions(path, attributed, live, index, text_key, policy, complete, text)
         result = FileReport(path, len(index), attributed, regions)
         with self._lock:
             self._reports.put(key, result)
@@ -246,6 +247,7 @@ class Engine:
         text_key: str,
         policy: Policy,
         complete_risk: bool = True,
+        text: str | None = None,
     ) -> tuple[Region, ...]:
         if policy.is_ignored(path):
             return ()
@@ -266,7 +268,7 @@ class Engine:
             claims_here = {line.claim.id: line.claim for line in run if line.claim}.values()
             replaced = sum(c.replaced for c in claims_here if isinstance(c, AiAuthorship))
             body = tuple(index.lines[run[0].line - 1 : run[-1].line])
-            region_input = RegionInput(path, run[0].line, body, replaced, critical)
+            region_input = RegionInput(path, run[0].line, body, replaced, critical, text)
             risk = self.assessor.assess(region_input, config, slow=complete_risk)
             required = policy.approvals_for(risk.level)
             recorders = tuple(

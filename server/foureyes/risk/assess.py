@@ -27,6 +27,7 @@ from foureyes.risk.catalog import (
 )
 from foureyes.risk.dependencies import Dependencies
 from foureyes.risk.languages import language_of
+from foureyes.risk.references import References
 from foureyes.risk.syntax import EMPTY, SyntaxFacts, analyse
 
 
@@ -59,13 +60,17 @@ class RegionInput:
     lines: tuple[str, ...]  # the region's text, line by line
     replaced: int = 0  # existing lines the agent's edits replaced
     critical_pattern: str | None = None  # the policy's critical-path pattern that matched
+    text: str | None = None  # the whole file's current text, for reference counting
 
 
 class Assessor:
     """Assess regions of one repository, caching by content. Thread-safe."""
 
-    def __init__(self, dependencies: Dependencies | None) -> None:
+    def __init__(
+        self, dependencies: Dependencies | None, references: References | None = None
+    ) -> None:
         self.dependencies = dependencies
+        self.references = references
         self._lock = threading.Lock()
         self._facts: OrderedDict[tuple[str, str], SyntaxFacts] = OrderedDict()
 
@@ -77,8 +82,12 @@ class Assessor:
         facts = self._syntax(language, region.lines) if language else EMPTY
         reasons = self._reasons(region, language, facts, config, slow=slow)
         score = min(100, sum(r.weight for r in reasons))
-        # Only Python imports need the slow tier (jedi); everything else is decided now.
-        complete = slow or self.dependencies is None or language != "python" or not facts.imports
+        # Only Python imports and definitions need the slow tier (jedi).
+        needs_jedi = language == "python" and (
+            (facts.imports and self.dependencies is not None)
+            or (facts.definitions and self.references is not None)
+        )
+        complete = slow or not needs_jedi
         level = config.level(score)
         if region.critical_pattern:
             # A path the policy calls critical is critical whatever its code looks like.
@@ -147,6 +156,15 @@ class Assessor:
                     _import_line(region, name),
                     name=name,
                 )
+        if slow and self.references is not None and region.text is not None and facts.definitions:
+            definitions = [(d.name, first + d.line, d.column) for d in facts.definitions]
+            last = first + len(region.lines) - 1
+            counts = self.references.count(region.path, region.text, definitions, (first, last))
+            if counts:
+                name, references = max(counts, key=lambda item: item[1])
+                reason = blast_radius_reason(name, references, config)
+                if reason is not None:
+                    reasons.append(reason)
         code_lines = sum(1 for line in region.lines if line.strip())
         add("size", size_weight(code_lines), count=code_lines)
         add("nesting", nesting_weight(facts.nesting), count=facts.nesting)

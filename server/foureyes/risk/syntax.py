@@ -46,10 +46,18 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
+class Definition:
+    name: str
+    line: int  # 0-based, relative to the code analysed
+    column: int  # in the code as given (indentation put back)
+
+
+@dataclass(frozen=True, slots=True)
 class SyntaxFacts:
     findings: tuple[Finding, ...]
     imports: tuple[str, ...]
     nesting: int
+    definitions: tuple[Definition, ...] = ()
 
 
 EMPTY = SyntaxFacts((), (), 0)
@@ -72,8 +80,11 @@ def analyse(language: str, code: str) -> SyntaxFacts:
         query = _query(language)
     if ts_parser is None or query is None:
         return EMPTY
-    source = textwrap.dedent(code).encode("utf-8", "surrogatepass")
+    dedented = textwrap.dedent(code)
+    indent = _removed_indent(code, dedented)
+    source = dedented.encode("utf-8", "surrogatepass")
     tree = ts_parser.parse(source)
+    definitions: list[Definition] = []
     findings: dict[tuple[str, int], Finding] = {}
     imports: dict[str, None] = {}
     for name, nodes in QueryCursor(query).captures(tree.root_node).items():
@@ -83,6 +94,11 @@ def analyse(language: str, code: str) -> SyntaxFacts:
             text = node.text.decode("utf-8", "replace") if node.text else ""
             if name == "import":
                 imports[text.strip("\"'`")] = None
+                continue
+            if name == "definition":
+                line_start = source.rfind(b"\n", 0, node.start_byte) + 1
+                column = len(source[line_start : node.start_byte].decode("utf-8", "replace"))
+                definitions.append(Definition(text, node.start_point.row, column + indent))
                 continue
             key = (name, node.start_point.row)
             findings.setdefault(
@@ -99,7 +115,16 @@ def analyse(language: str, code: str) -> SyntaxFacts:
         tuple(ordered),
         tuple(imports),
         _depth(tree.root_node, _NESTING.get(QUERY_FAMILY.get(language, language), set())),
+        tuple(sorted(definitions, key=lambda d: (d.line, d.column))),
     )
+
+
+def _removed_indent(code: str, dedented: str) -> int:
+    """How many characters of indentation dedent took from each line."""
+    for before, after in zip(code.splitlines(), dedented.splitlines(), strict=False):
+        if before.strip():
+            return len(before) - len(after)
+    return 0
 
 
 def _depth(root: Node, nesting: set[str]) -> int:

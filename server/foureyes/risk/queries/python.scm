@@ -130,3 +130,7 @@
 (import_statement name: (dotted_name . (identifier) @import))
 (import_statement name: (aliased_import name: (dotted_name . (identifier) @import)))
 (import_from_statement module_name: (dotted_name . (identifier) @import))
+
+; --- definitions (their references are counted for blast radius, not a reason by themselves) ---
+(function_definition name: (identifier) @definition)
+(class_definition name: (identifier) @definition)
