@@ -1,0 +1,178 @@
+"""VS Code: the extension in vscode-client/, built, unit-tested and run end to end in a
+real VS Code.
+
+The end-to-end test packages the .vsix, installs code-server (VS Code in the browser,
+from the npm registry; see vscode-client/e2e/install-code-server.sh) into a cache
+outside the repository, and runs vscode-client/e2e/run.mjs, which drives Debian's
+chromium through playwright-core against a fixture repository made with
+`foureyes mark`. Screenshots and logs land in vscode-client/e2e/artifacts/ (ignored).
+
+Without node, npm or chromium these tests skip with the reason, except under CI=true,
+where anything missing is a failure, never a silently green run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CLIENT = ROOT / "vscode-client"
+CODE_SERVER_VERSION = "4.100.3"  # the last code-server that runs on Node 20
+# Read at import time: the autouse fixture in conftest.py points HOME at a temporary
+# directory during each test, and these caches must survive between runs.
+_HOME = Path.home()
+CACHE = Path(
+    os.environ.get("FOUREYES_VSCODE_CACHE")
+    or Path(os.environ.get("XDG_CACHE_HOME") or _HOME / ".cache") / "foureyes-vscode"
+)
+NPM_CACHE = next(
+    (value for key, value in os.environ.items() if key.lower() == "npm_config_cache"),
+    str(_HOME / ".npm"),
+)
+CODE_SERVER_DIR = CACHE / f"code-server-{CODE_SERVER_VERSION}"
+CODE_SERVER = CODE_SERVER_DIR / "node_modules" / ".bin" / "code-server"
+CHROMIUM = os.environ.get("FOUREYES_E2E_CHROMIUM", "/usr/bin/chromium")
+E2E_SECONDS = 240  # the hard limit for the browser run; it normally takes 30-40 s
+INSTALL_SECONDS = 900  # code-server: about 75 s with a cold npm cache, 35 s warm
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _unavailable(reason: str) -> None:
+    if _in_ci():
+        pytest.fail(f"{reason} (CI must run the VS Code tests: .ci/run installs what they need)")
+    pytest.skip(reason)
+
+
+def _env() -> dict[str, str]:
+    return {
+        **os.environ,
+        "npm_config_cache": NPM_CACHE,
+        "npm_config_update_notifier": "false",
+        "npm_config_fund": "false",
+        "npm_config_audit": "false",
+    }
+
+
+def _run(command: list[str], timeout: float, what: str) -> subprocess.CompletedProcess[str]:
+    started = time.monotonic()
+    try:
+        done = subprocess.run(
+            command, cwd=CLIENT, env=_env(), capture_output=True, text=True, timeout=timeout,
+            check=False,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired as error:
+        pytest.fail(f"{what} took longer than {timeout} s\n{error.stdout}\n{error.stderr}")
+    seconds = time.monotonic() - started
+    report = f"--- stdout ---\n{done.stdout[-6000:]}\n--- stderr ---\n{done.stderr[-6000:]}"
+    assert done.returncode == 0, f"{what} failed (exit {done.returncode})\n{report}"
+    print(f"{what}: {seconds:.1f} s")
+    return done
+
+
+@pytest.fixture(scope="module")
+def npm() -> str:
+    node = shutil.which("node")
+    npm = shutil.which("npm")
+    if node is None or npm is None:
+        _unavailable("node and npm (Node.js 20) are needed to build the VS Code extension")
+    version = subprocess.run(
+        [str(node), "--version"], capture_output=True, text=True, timeout=30, check=False
+    ).stdout.strip()
+    match = re.match(r"v(\d+)\.", version)
+    if match is None or int(match.group(1)) < 20:
+        _unavailable(f"the VS Code extension needs Node.js 20 or newer, found {version!r}")
+    return str(npm)
+
+
+@pytest.fixture(scope="module")
+def node_modules(npm: str) -> Path:
+    """`npm ci`, skipped when node_modules matches package-lock.json already."""
+    lock = hashlib.sha256((CLIENT / "package-lock.json").read_bytes()).hexdigest()
+    stamp = CLIENT / "node_modules" / ".foureyes-lock-sha256"
+    if not stamp.exists() or stamp.read_text().strip() != lock:
+        # --ignore-scripts: no install script of ours needs the network or anything else.
+        _run([npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund"], 600, "npm ci")
+        stamp.write_text(lock)
+    return CLIENT / "node_modules"
+
+
+@pytest.fixture(scope="module")
+def vsix(npm: str, node_modules: Path) -> Path:
+    """Type-check, bundle and package the extension with vsce."""
+    target = CLIENT / "foureyes.vsix"
+    target.unlink(missing_ok=True)
+    _run([npm, "run", "package"], 300, "npm run package")
+    assert target.exists(), "vsce produced no foureyes.vsix"
+    return target
+
+
+def test_vscode_client_unit_tests(npm: str, node_modules: Path) -> None:
+    done = _run([npm, "test"], 300, "npm test (node:test)")
+    assert re.search(r"^# fail 0$", done.stdout, re.MULTILINE), done.stdout[-3000:]
+    passed = re.search(r"^# pass (\d+)$", done.stdout, re.MULTILINE)
+    assert passed and int(passed.group(1)) > 0, "the unit tests ran no test"
+
+
+@pytest.fixture(scope="module")
+def code_server(npm: str) -> Path:
+    if not CODE_SERVER.exists() or not any(CODE_SERVER_DIR.glob(".installed-code-server-*")):
+        for tool, package in (("rg", "ripgrep"), ("pkg-config", "pkg-config"),
+                              ("krb5-config", "libkrb5-dev")):  # fmt: skip
+            if shutil.which(tool) is None:
+                _unavailable(f"installing code-server needs {tool} (apt install {package})")
+        _run(
+            ["bash", str(CLIENT / "e2e" / "install-code-server.sh"), str(CODE_SERVER_DIR)],
+            INSTALL_SECONDS,
+            f"install code-server {CODE_SERVER_VERSION}",
+        )
+    return CODE_SERVER
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    if not Path(CHROMIUM).exists():
+        _unavailable(f"{CHROMIUM} not found (apt install chromium)")
+    return CHROMIUM
+
+
+def test_vscode_end_to_end(chromium: str, vsix: Path, code_server: Path) -> None:
+    # `chromium` first: without a browser, skip before building and installing anything.
+    command = ["node", str(CLIENT / "e2e" / "run.mjs")]
+    if shutil.which("timeout"):
+        command = ["timeout", "-k", "10", str(E2E_SECONDS), *command]
+    env = {
+        **_env(),
+        "FOUREYES_E2E_CODE_SERVER": str(code_server),
+        "FOUREYES_E2E_CHROMIUM": chromium,
+        "FOUREYES_E2E_VSIX": str(vsix),
+        "FOUREYES_E2E_PYTHON": sys.executable,
+    }
+    started = time.monotonic()
+    done = subprocess.run(
+        command, cwd=CLIENT, env=env, capture_output=True, text=True,
+        timeout=E2E_SECONDS + 30, check=False,
+    )  # fmt: skip
+    seconds = time.monotonic() - started
+    report = (
+        f"exit {done.returncode} after {seconds:.0f} s; screenshots and logs in "
+        f"{CLIENT / 'e2e' / 'artifacts'}\n--- stderr ---\n{done.stderr[-8000:]}\n"
+        f"--- stdout ---\n{done.stdout[-4000:]}"
+    )
+    assert done.returncode != 124, f"the VS Code e2e hit the {E2E_SECONDS} s limit\n{report}"
+    results = [json.loads(line) for line in done.stdout.splitlines() if line.startswith('{"e2e"')]
+    assert done.returncode == 0, f"the VS Code e2e failed\n{report}"
+    assert results and results[-1]["e2e"] == "passed", f"the e2e printed no result\n{report}"
+    print(f"VS Code e2e: {results[-1]['seconds']} s, steps {results[-1]['steps']}")

@@ -1,0 +1,353 @@
+// The review queue: parse the server's `foureyes/reviewQueue` answer defensively,
+// group it for the tree view, and count it for the status bar. Pure: no vscode import,
+// so the unit tests run it in plain Node.
+
+export type ReviewState = 'unreviewed' | 'review-requested' | 'changes-requested' | 'approved';
+export type RiskLevel = 'critical' | 'high' | 'medium' | 'low';
+export type RiskKey = RiskLevel | 'unknown';
+
+/** Order of the state groups in the view: what needs someone first. */
+export const STATES: readonly ReviewState[] = [
+  'changes-requested',
+  'unreviewed',
+  'review-requested',
+  'approved',
+];
+export const RISKS: readonly RiskKey[] = ['critical', 'high', 'medium', 'low', 'unknown'];
+
+export const STATE_LABELS: Record<ReviewState, string> = {
+  unreviewed: 'Unreviewed',
+  'review-requested': 'Review requested',
+  'changes-requested': 'Changes requested',
+  approved: 'Approved',
+};
+const STATE_WORDS: Record<ReviewState, string> = {
+  unreviewed: 'not reviewed',
+  'review-requested': 'review requested',
+  'changes-requested': 'changes requested',
+  approved: 'approved',
+};
+export const RISK_LABELS: Record<RiskKey, string> = {
+  critical: 'Critical risk',
+  high: 'High risk',
+  medium: 'Medium risk',
+  low: 'Low risk',
+  unknown: 'Risk not assessed',
+};
+
+export interface QueueRegion {
+  id: string;
+  path: string;
+  uri: string;
+  startLine: number; // 1-based, inclusive
+  endLine: number; // 1-based, inclusive
+  aiLines: number;
+  mixedLines: number;
+  agents: string[];
+  models: string[];
+  state: ReviewState;
+  approvals: number;
+  approvalsRequired: number;
+  approvers: string[];
+  reviewersRequested: string[];
+  suggestedReviewers: string[];
+  risk?: { level: RiskLevel; reasons: string[] };
+  recordedAt?: string;
+}
+
+export interface ParsedQueue {
+  regions: QueueRegion[];
+  problems: string[]; // one line per region that had to be skipped or patched
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+function int(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isInteger(value) ? value : undefined;
+}
+function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+export function parseState(value: unknown): ReviewState | undefined {
+  return (STATES as readonly unknown[]).includes(value) ? (value as ReviewState) : undefined;
+}
+
+/** `risk` may be absent, a level string, or {level, reasons: [string | {message}]}. */
+export function parseRisk(value: unknown): QueueRegion['risk'] {
+  const levels: readonly unknown[] = ['critical', 'high', 'medium', 'low'];
+  if (typeof value === 'string') {
+    const level = value.toLowerCase();
+    return levels.includes(level) ? { level: level as RiskLevel, reasons: [] } : undefined;
+  }
+  if (!isObject(value)) {
+    return undefined;
+  }
+  const level = str(value.level)?.toLowerCase();
+  if (!level || !levels.includes(level)) {
+    return undefined;
+  }
+  const reasons = Array.isArray(value.reasons)
+    ? value.reasons
+        .map((r) => (typeof r === 'string' ? r : isObject(r) ? str(r.message) : undefined))
+        .filter((r): r is string => typeof r === 'string')
+    : [];
+  return { level: level as RiskLevel, reasons };
+}
+
+export function parseQueue(raw: unknown): ParsedQueue {
+  const problems: string[] = [];
+  const list = isObject(raw) && Array.isArray(raw.regions) ? raw.regions : undefined;
+  if (list === undefined) {
+    return { regions: [], problems: ['the review queue answer has no "regions" list'] };
+  }
+  const regions: QueueRegion[] = [];
+  list.forEach((item, index) => {
+    if (!isObject(item)) {
+      problems.push(`region ${index}: not an object; skipped`);
+      return;
+    }
+    const uri = str(item.uri);
+    const startLine = int(item.start_line);
+    const endLine = int(item.end_line);
+    if (!uri || startLine === undefined || endLine === undefined || startLine < 1 || endLine < startLine) {
+      problems.push(`region ${index}: no uri or line range; skipped`);
+      return;
+    }
+    const review = isObject(item.review) ? item.review : {};
+    let state = parseState(review.state);
+    if (state === undefined) {
+      // Unknown to this client version: treat as needing review, the safe side.
+      problems.push(`region ${index}: unknown review state ${JSON.stringify(review.state)}`);
+      state = 'unreviewed';
+    }
+    const suggested = [
+      ...strings(review.suggested),
+      ...strings(review.suggested_reviewers),
+      ...strings(item.suggested_reviewers),
+    ];
+    const risk = parseRisk(item.risk ?? item.risk_level);
+    const region: QueueRegion = {
+      id: str(item.id) ?? `${uri}#${startLine}`,
+      path: str(item.path) ?? uriTail(uri),
+      uri,
+      startLine,
+      endLine,
+      aiLines: int(item.ai_lines) ?? endLine - startLine + 1,
+      mixedLines: int(item.mixed_lines) ?? 0,
+      agents: strings(item.agents),
+      models: strings(item.models),
+      state,
+      approvals: int(review.approvals) ?? 0,
+      approvalsRequired: int(review.approvals_required) ?? 1,
+      approvers: strings(review.approvers),
+      reviewersRequested: strings(review.reviewers_requested),
+      suggestedReviewers: [...new Set(suggested)],
+    };
+    if (risk) {
+      region.risk = risk;
+    }
+    const recordedAt = str(item.recorded_at);
+    if (recordedAt) {
+      region.recordedAt = recordedAt;
+    }
+    regions.push(region);
+  });
+  return { regions, problems };
+}
+
+function uriTail(uri: string): string {
+  const parts = uri.split('/');
+  return decodeURIComponent(parts[parts.length - 1] ?? uri);
+}
+
+// --- grouping for the tree view ---------------------------------------------------------
+
+export interface RiskGroup {
+  risk: RiskKey;
+  label: string;
+  regions: QueueRegion[];
+}
+export interface StateGroup {
+  state: ReviewState;
+  label: string; // "Unreviewed (2)"
+  count: number;
+  /** Empty when no region of the state has a risk: then the regions hang under the state. */
+  risks: RiskGroup[];
+  regions: QueueRegion[];
+}
+
+function byPlace(a: QueueRegion, b: QueueRegion): number {
+  return a.path.localeCompare(b.path) || a.startLine - b.startLine;
+}
+
+/** States in STATES order (empty ones left out); inside each, risk groups highest first. */
+export function groupQueue(regions: readonly QueueRegion[]): StateGroup[] {
+  const groups: StateGroup[] = [];
+  for (const state of STATES) {
+    const inState = regions.filter((r) => r.state === state).sort(byPlace);
+    if (inState.length === 0) {
+      continue;
+    }
+    const anyRisk = inState.some((r) => r.risk !== undefined);
+    const risks: RiskGroup[] = [];
+    if (anyRisk) {
+      for (const risk of RISKS) {
+        const inRisk = inState.filter((r) => (r.risk?.level ?? 'unknown') === risk);
+        if (inRisk.length > 0) {
+          risks.push({ risk, label: `${RISK_LABELS[risk]} (${inRisk.length})`, regions: inRisk });
+        }
+      }
+    }
+    groups.push({
+      state,
+      label: `${STATE_LABELS[state]} (${inState.length})`,
+      count: inState.length,
+      risks,
+      regions: inState,
+    });
+  }
+  return groups;
+}
+
+export function provenance(region: QueueRegion): string {
+  const who = region.agents.join(', ') || 'an AI agent';
+  return region.models.length > 0 ? `${who} (${region.models.join(', ')})` : who;
+}
+
+export function regionLabel(region: QueueRegion): string {
+  return `${region.path}:${region.startLine}-${region.endLine}`;
+}
+
+/** The tree item's description: state first (the view's reason to exist), then who wrote it. */
+export function regionDescription(region: QueueRegion): string {
+  const parts = [
+    STATE_WORDS[region.state],
+    `${region.approvals}/${region.approvalsRequired} approvals`,
+    region.agents.join(', ') || 'AI',
+  ];
+  if (region.risk) {
+    parts.push(`${region.risk.level} risk`);
+  }
+  return parts.join(' · ');
+}
+
+export function regionTooltip(region: QueueRegion): string {
+  const lines = [
+    `${regionLabel(region)}: AI-written by ${provenance(region)}`,
+    `Review: ${STATE_WORDS[region.state]}, ${region.approvals}/${region.approvalsRequired} approvals`,
+    `${region.aiLines} AI lines, ${region.mixedLines} changed by a person since`,
+  ];
+  if (region.approvers.length > 0) {
+    lines.push(`Approved by ${region.approvers.join(', ')}`);
+  }
+  if (region.reviewersRequested.length > 0) {
+    lines.push(`Review requested from ${region.reviewersRequested.join(', ')}`);
+  }
+  if (region.risk) {
+    lines.push(`Risk: ${region.risk.level}${region.risk.reasons.length ? ` (${region.risk.reasons.join('; ')})` : ''}`);
+  }
+  if (region.recordedAt) {
+    lines.push(`Recorded ${region.recordedAt}`);
+  }
+  return lines.join('\n');
+}
+
+// --- counts for the status bar ----------------------------------------------------------
+
+export interface Counts {
+  regions: number;
+  pending: number; // not approved
+  byState: Record<ReviewState, number>;
+}
+
+export function count(regions: readonly QueueRegion[]): Counts {
+  const byState: Record<ReviewState, number> = {
+    unreviewed: 0,
+    'review-requested': 0,
+    'changes-requested': 0,
+    approved: 0,
+  };
+  for (const region of regions) {
+    byState[region.state] += 1;
+  }
+  return { regions: regions.length, pending: regions.length - byState.approved, byState };
+}
+
+function describe(counts: Counts): string {
+  if (counts.regions === 0) {
+    return 'no AI-written regions';
+  }
+  const parts = STATES.filter((s) => counts.byState[s] > 0).map(
+    (s) => `${counts.byState[s]} ${STATE_WORDS[s]}`,
+  );
+  return `${counts.regions} AI region${counts.regions === 1 ? '' : 's'}: ${parts.join(', ')}`;
+}
+
+export interface StatusText {
+  text: string;
+  tooltip: string;
+}
+
+/** `file` is undefined when the active editor is not a file foureyes answers for. */
+export function statusText(workspace: Counts, file: Counts | undefined): StatusText {
+  const text =
+    file === undefined
+      ? `$(eye) ${workspace.pending} to review`
+      : `$(eye) ${file.pending} here · ${workspace.pending} in workspace`;
+  const tooltip = [
+    'Four Eyes: AI-written regions awaiting review',
+    ...(file === undefined ? [] : [`This file: ${describe(file)}`]),
+    `Workspace: ${describe(workspace)}`,
+    'Click to open the review queue',
+  ].join('\n');
+  return { text, tooltip };
+}
+
+// --- gutter decorations -----------------------------------------------------------------
+
+export interface LineSpan {
+  start: number; // 0-based, inclusive
+  end: number; // 0-based, inclusive
+}
+
+/** For one document: the 0-based line spans of its regions, per review state. */
+export function spansByState(
+  regions: readonly QueueRegion[],
+  isThisDocument: (uri: string) => boolean,
+): Record<ReviewState, LineSpan[]> {
+  const spans: Record<ReviewState, LineSpan[]> = {
+    unreviewed: [],
+    'review-requested': [],
+    'changes-requested': [],
+    approved: [],
+  };
+  for (const region of regions) {
+    if (isThisDocument(region.uri)) {
+      spans[region.state].push({ start: region.startLine - 1, end: region.endLine - 1 });
+    }
+  }
+  return spans;
+}
+
+/** A comparable form of a file URI: decoded path, lower-case drive letter. */
+export function uriKey(uri: string): string {
+  let path = uri.replace(/^file:\/\/[^/]*/i, '');
+  try {
+    path = decodeURIComponent(path);
+  } catch {
+    // keep it as it is
+  }
+  return path.replace(/^\/([A-Za-z]):/, (_m, drive: string) => `/${drive.toLowerCase()}:`);
+}
+
+/** "a@x.com, b@x.com lee" -> ["a@x.com", "b@x.com", "lee"] (commas, semicolons or spaces). */
+export function splitReviewers(text: string): string[] {
+  return [...new Set(text.split(/[,;\s]+/).map((s) => s.trim()).filter((s) => s !== ''))];
+}
