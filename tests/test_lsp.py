@@ -401,3 +401,82 @@ async def test_a_broken_policy_is_an_error_message_not_silence(
         assert time.monotonic() < deadline, client.messages
         await asyncio.sleep(0.05)
     assert await diagnostics(client, uri, lambda d: d == []) == []
+
+
+async def test_heuristic_guesses_only_unclaimed_lines_and_quietly(
+    client: LanguageClient, workspace: GitRepo
+) -> None:
+    uri = open_document(client, workspace, "app.py")
+    await diagnostics(client, uri, lambda d: len(d) == 1)
+    guess = {"uri": uri, "start": 9, "end": 14, "confidence": 0.9, "reason": "typed at once"}
+    off = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="foureyes.markAiHeuristic", arguments=[guess])
+    )
+    assert plain(off)["ok"] is False and "heuristics are off" in plain(off)["message"]
+    client.set_configuration({"heuristics": True}, section="foureyes")
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+    shown = len(client.messages)
+    deadline = time.monotonic() + 10
+    while True:
+        result = plain(
+            await client.workspace_execute_command_async(
+                types.ExecuteCommandParams(command="foureyes.markAiHeuristic", arguments=[guess])
+            )
+        )
+        if result["ok"] or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.1)  # the new settings are read asynchronously
+    assert result == {"ok": True, "message": "Marked app.py:12-14 as possibly AI-generated"}
+    assert len(client.messages) == shown  # quiet: a guess is not the user's act
+    blame = workspace.foureyes("blame", "--json", "app.py").json()["lines"]
+    guessed = [line for line in blame if line.get("source") == "editor-heuristic"]
+    assert [line["line"] for line in guessed] == [12, 13, 14]
+    assert {line["confidence"] for line in guessed} == {0.5}  # capped: never outranks a record
+    assert [line.get("source") for line in blame[4:11]] == ["manual"] * 7  # records kept
+
+
+@pytest.fixture
+def pull_client_capabilities() -> types.ClientCapabilities:
+    capabilities = client_capabilities("visual-studio-code")
+    capabilities.text_document.diagnostic = types.DiagnosticClientCapabilities()
+    capabilities.workspace.diagnostics = types.DiagnosticWorkspaceClientCapabilities(
+        refresh_support=True
+    )
+    return capabilities
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=[FOUREYES, "serve"]))
+async def pull_client(lsp_client: LanguageClient, workspace: GitRepo, pull_client_capabilities):
+    await lsp_client.initialize_session(
+        types.InitializeParams(
+            capabilities=pull_client_capabilities,
+            root_uri=workspace.root.as_uri(),
+            workspace_folders=[types.WorkspaceFolder(uri=workspace.root.as_uri(), name="ws")],
+        )
+    )
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_workspace_pull_answers_unchanged_files_without_resolving(
+    pull_client: LanguageClient, workspace: GitRepo
+) -> None:
+    workspace.write("other.py", "\n".join(code_lines("other", 5)) + "\n")
+    assert workspace.foureyes("mark", "--ai", "other.py:2-3", "--agent", "cursor").code == 0
+    first = await pull_client.workspace_diagnostic_async(
+        types.WorkspaceDiagnosticParams(previous_result_ids=[])
+    )
+    full = {item.uri: item for item in first.items}
+    assert {uri.rsplit("/", 1)[1] for uri in full} == {"app.py", "other.py"}
+    assert all(item.kind == "full" and item.items and item.result_id for item in full.values())
+    # other.py changes on disk (no ledger change): only it is sent again in full.
+    workspace.write("other.py", "# a comment\n" + workspace.read("other.py"))
+    second = await pull_client.workspace_diagnostic_async(
+        types.WorkspaceDiagnosticParams(
+            previous_result_ids=[
+                types.PreviousResultId(uri=uri, value=item.result_id) for uri, item in full.items()
+            ]
+        )
+    )
+    kinds = {item.uri.rsplit("/", 1)[1]: item.kind for item in second.items}
+    assert kinds == {"app.py": "unchanged", "other.py": "full"}

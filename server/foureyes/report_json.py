@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from foureyes.model import AiAuthorship, FileReport, LineAuthorship, Region
+from foureyes.model import AiAuthorship, Contributor, FileReport, LineAuthorship, Region
 
 
 def _time(claim: AiAuthorship | object) -> str | None:
@@ -47,6 +47,12 @@ def region_json(region: Region) -> dict[str, Any]:
         "end_line": region.end_line,
         "ai_lines": len(region.lines) - region.mixed_lines,
         "mixed_lines": region.mixed_lines,
+        # The region's own lines by contributor (blank lines between them excluded),
+        # so a client can mark exactly those and not human lines inside the span.
+        "lines": {
+            "ai": [v.line for v in region.lines if v.contributor is Contributor.AI],
+            "mixed": [v.line for v in region.lines if v.contributor is Contributor.MIXED],
+        },
         "agents": list(region.agents),
         "models": list(region.models),
         "claims": [claim.id for claim in region.claims],

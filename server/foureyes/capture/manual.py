@@ -38,11 +38,14 @@ def mark(
     agent: str | None = None,
     model: str | None = None,
     texts: dict[str, str] | None = None,
+    source: str = "manual",
+    confidence: float = 1.0,
 ) -> list[AnchoredClaim]:
     """Record who wrote each range (AI or the acting person) and return the claims written.
 
     `texts` supplies unsaved text per path (an editor buffer); otherwise the
     working-tree file is read. Every range is checked before anything is written.
+    `source` and `confidence` describe AI claims that are guesses (an editor heuristic).
     """
     identity = repo.identity()
     at = now()
@@ -60,8 +63,8 @@ def mark(
             claims.append(
                 AiAuthorship(
                     id=new_id(), at=at, by=identity, path=line_range.path, anchor=anchor,
-                    agent=agent or "unspecified", model=model, source="manual",
-                    confidence=1.0,
+                    agent=agent or "unspecified", model=model, source=source,
+                    confidence=confidence,
                 )
             )  # fmt: skip
         else:

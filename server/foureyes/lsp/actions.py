@@ -24,8 +24,14 @@ APPROVE = "foureyes.approve"
 REQUEST_CHANGES = "foureyes.requestChanges"
 MARK_HUMAN = "foureyes.markHuman"
 MARK_AI = "foureyes.markAi"
+MARK_AI_HEURISTIC = "foureyes.markAiHeuristic"
 REQUEST_REVIEW_FILE = "foureyes.requestReviewForFile"
-COMMANDS = (REQUEST_REVIEW, APPROVE, REQUEST_CHANGES, MARK_HUMAN, MARK_AI, REQUEST_REVIEW_FILE)
+COMMANDS = (
+    REQUEST_REVIEW, APPROVE, REQUEST_CHANGES, MARK_HUMAN, MARK_AI, MARK_AI_HEURISTIC,
+    REQUEST_REVIEW_FILE,
+)  # fmt: skip
+HEURISTIC_SOURCE = "editor-heuristic"
+MAX_HEURISTIC_CONFIDENCE = 0.5  # a guess never outranks what a hook or a person recorded
 
 REVIEW_KIND: str = types.CodeActionKind.QuickFix
 MARK_KIND = "refactor.foureyes"
@@ -170,6 +176,8 @@ def run_command(
         mark(engine.repo, [LineRange(path, start, end)], ai=True, agent=agent, model=model,
              texts={path: text})  # fmt: skip
         return f"Marked {path}:{start}-{end} as AI-generated"
+    if name == MARK_AI_HEURISTIC:
+        return _mark_heuristic(located, arguments, text)
     if name == REQUEST_REVIEW_FILE:
         made = review.request_review_for_file(engine, path, note=note, text=text, warn=warn)
         return f"Requested review for {len(made)} AI region(s) in {path}"
@@ -195,6 +203,30 @@ def run_command(
              texts={path: text})  # fmt: skip
         return f"Marked {where} as human-written"
     raise UsageError(f"unknown command {name}")
+
+
+def _mark_heuristic(located: Located, arguments: Mapping[str, Any], text: str) -> str:
+    """An editor's guess that lines were AI-written: claimed with low confidence, and
+    only for lines no claim speaks about yet (a guess never overrides a record)."""
+    engine, path = located.engine, located.path
+    start, end = _int(arguments, "start"), _int(arguments, "end")
+    confidence = arguments.get("confidence", 0.3)
+    if not isinstance(confidence, int | float) or isinstance(confidence, bool):
+        raise UsageError("'confidence' must be a number")
+    confidence = min(max(float(confidence), 0.0), MAX_HEURISTIC_CONFIDENCE)
+    attributed = engine.report(path, text).attributed
+    free = [n for n in range(start, end + 1) if n not in attributed]
+    runs: list[LineRange] = []
+    for number in free:
+        if runs and runs[-1].end == number - 1:
+            runs[-1] = LineRange(path, runs[-1].start, number)
+        else:
+            runs.append(LineRange(path, number, number))
+    if not runs:
+        return f"{path}:{start}-{end} already has claims; nothing guessed"
+    mark(engine.repo, runs, ai=True, agent="unknown", texts={path: text},
+         source=HEURISTIC_SOURCE, confidence=confidence)  # fmt: skip
+    return f"Marked {', '.join(str(r) for r in runs)} as possibly AI-generated"
 
 
 def _int(arguments: Mapping[str, Any], key: str) -> int:

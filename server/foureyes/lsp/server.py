@@ -11,6 +11,7 @@ process (an agent hook, the CLI) appended claims.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 from collections.abc import Callable, Sequence
@@ -26,6 +27,8 @@ from pygls.workspace import TextDocument
 
 from foureyes import __version__
 from foureyes.anchor import split_lines
+from foureyes.capture.history import history_state
+from foureyes.engine import Engine
 from foureyes.errors import FoureyesError
 from foureyes.lsp import actions, present
 from foureyes.lsp.session import Located, Session
@@ -38,6 +41,7 @@ log = logging.getLogger("foureyes.lsp")
 T = TypeVar("T")
 
 LEDGER_POLL_SECONDS = 0.4
+WORKSPACE_PULL_HOLD_SECONDS = 30.0
 REVIEW_QUEUE = "foureyes/reviewQueue"
 SUMMARY = "foureyes/summary"
 
@@ -63,6 +67,7 @@ class FoureyesServer(LanguageServer):
         self._generations: dict[Path, int] = {}
         self._watcher: asyncio.Task[None] | None = None
         self._told: set[str] = set()
+        self.workspace_changed = asyncio.Event()
         self._refined: dict[str, bytes] = {}
         self._background: set[asyncio.Future[None]] = set()
 
@@ -200,6 +205,7 @@ class FoureyesServer(LanguageServer):
             self._running.pop(uri, None)
 
     def refresh_open_documents(self) -> None:
+        self.workspace_changed.set()
         if self.pull_diagnostics:
             if self.diagnostic_refresh:
                 self.workspace_diagnostic_refresh(None)
@@ -248,16 +254,64 @@ class FoureyesServer(LanguageServer):
 
     # --- workspace-wide ---
 
-    async def workspace_regions(
-        self, token: types.ProgressToken | None = None
-    ) -> list[tuple[str, Region]]:
-        """Every AI region in the workspace's repositories, open documents as edited."""
+    async def workspace_reports(
+        self, previous: dict[str, str], token: types.ProgressToken | None
+    ) -> tuple[list[types.WorkspaceDocumentDiagnosticReport], bool]:
+        """Diagnostics for every file the ledgers know that is not open; a file whose
+        result id (ledger, policy, file stat, history) the client already has is
+        answered "unchanged" without being resolved. Also says whether any changed."""
+        reports: list[types.WorkspaceDocumentDiagnosticReport] = []
+        changed = False
+        for engine in await self.workspace_engines():
+            try:
+                paths = await self.in_worker(engine.tracked_paths)
+                by_risk = engine.policy.severity
+            except FoureyesError:
+                continue  # a broken policy is reported through the open documents
+            generation = engine.snapshot().generation
+            for path in paths:
+                uri = from_fs_path(str(engine.repo.abspath(path))) or ""
+                if uri in self.workspace.text_documents:
+                    continue  # open documents are pulled one by one, with unsaved text
+                result_id = _file_result_id(engine, path, generation)
+                if previous.get(uri) == result_id:
+                    reports.append(
+                        types.WorkspaceUnchangedDocumentDiagnosticReport(
+                            uri=uri, result_id=result_id, version=None
+                        )
+                    )
+                    continue
+                changed = True
+                try:
+                    report = await self.in_worker(engine.report, path)
+                except FoureyesError as error:
+                    log.info("skipped %s: %s", path, error)
+                    continue
+                document = self.workspace.get_text_document(uri)  # reads the file
+                lines = split_lines(document.source)
+                items = present.diagnostics(
+                    report, lines, document.position_codec, self.settings, uri, by_risk
+                )
+                reports.append(
+                    types.WorkspaceFullDocumentDiagnosticReport(
+                        uri=uri, items=items, version=None, result_id=result_id
+                    )
+                )
+        return reports, changed
+
+    async def workspace_engines(self) -> list[Engine]:
         engines = [
             e
             for folder in self.folders
             if (e := await self.in_worker(self.session.add_folder, folder))
         ]
-        engines = list({id(e): e for e in [*engines, *self.session.engines()]}.values())
+        return list({id(e): e for e in [*engines, *self.session.engines()]}.values())
+
+    async def workspace_regions(
+        self, token: types.ProgressToken | None = None
+    ) -> list[tuple[str, Region]]:
+        """Every AI region in the workspace's repositories, open documents as edited."""
+        engines = await self.workspace_engines()
         work: list[tuple[Located, str]] = []
         for engine in engines:
             for path in await self.in_worker(engine.tracked_paths):
@@ -399,28 +453,15 @@ def create_server() -> FoureyesServer:
         await ls.settings_ready.wait()
         if not ls.pull_diagnostics:
             return types.WorkspaceDiagnosticReport(items=[])
-        regions = await ls.workspace_regions(params.work_done_token)
-        by_uri: dict[str, list[Region]] = {}
-        for uri, region in regions:
-            by_uri.setdefault(uri, []).append(region)
-        reports: list[types.WorkspaceDocumentDiagnosticReport] = []
-        for uri, file_regions in by_uri.items():
-            if uri in ls.workspace.text_documents:
-                continue  # open documents are pulled one by one, with their unsaved text
-            document = ls.workspace.get_text_document(uri)  # reads the file from disk
-            lines = split_lines(document.source)
-            report = FileReport(file_regions[0].path, len(lines), {}, tuple(file_regions))
-            located = await ls.locate(uri)
-            try:
-                by_risk = located.engine.policy.severity if located else {}
-            except PolicyError:
-                continue  # reported once through the open documents
-            items = present.diagnostics(
-                report, lines, document.position_codec, ls.settings, uri, by_risk
-            )
-            reports.append(
-                types.WorkspaceFullDocumentDiagnosticReport(uri=uri, items=items, version=None)
-            )
+        previous = {item.uri: item.value for item in params.previous_result_ids or ()}
+        reports, changed = await ls.workspace_reports(previous, params.work_done_token)
+        if previous and not changed:
+            # Nothing changed since the client's last pull: hold the answer until the
+            # ledger changes (or a while passes), instead of being asked again at once.
+            ls.workspace_changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(ls.workspace_changed.wait(), WORKSPACE_PULL_HOLD_SECONDS)
+            reports, _ = await ls.workspace_reports(previous, None)
         return types.WorkspaceDiagnosticReport(items=reports)
 
     @server.feature(
@@ -529,14 +570,31 @@ def _counts(regions: Sequence[Region]) -> dict[str, Any]:
     }
 
 
+def _file_result_id(engine: Engine, path: str, generation: int) -> str:
+    """What a file's diagnostics depend on, cheaply: ledger, policy, the file, HEAD."""
+    try:
+        info = engine.repo.abspath(path).stat()
+        stamp = f"{info.st_mtime_ns}:{info.st_size}"
+    except OSError:
+        stamp = "missing"
+    try:
+        policy = id(engine.policy)
+    except FoureyesError:
+        policy = 0
+    seed = f"{generation}|{policy}|{stamp}|{history_state(engine.repo)}"
+    return hashlib.blake2b(seed.encode(), digest_size=12).hexdigest()
+
+
 def _command_handler(name: str) -> Callable[..., Any]:
     async def handler(ls: FoureyesServer, *arguments: Any) -> dict[str, Any]:
         # pygls 2 passes command arguments as positional parameters; ours is one object.
-
         payload = arguments[0] if arguments else {}
         if not isinstance(payload, dict):
             payload = {key: getattr(payload, key) for key in getattr(payload, "_fields", ())}
         uri = payload.get("uri")
+        quiet = name == actions.MARK_AI_HEURISTIC  # a background guess, not a user's act
+        if quiet and not ls.settings.heuristics:
+            return {"ok": False, "message": "heuristics are off (foureyes.heuristics)"}
         try:
             if not isinstance(uri, str) or uri not in ls.workspace.text_documents:
                 raise FoureyesError(f"{name} needs the uri of an open document")
@@ -553,9 +611,14 @@ def _command_handler(name: str) -> Callable[..., Any]:
                 types.ShowMessageParams(type=types.MessageType.Error, message=error.message)
             )
             return {"ok": False, "message": error.message}
-        ls.window_show_message(
-            types.ShowMessageParams(type=types.MessageType.Info, message=message)
-        )
+        for warning in warnings:  # shown from the event loop, not the worker thread
+            ls.window_show_message(
+                types.ShowMessageParams(type=types.MessageType.Warning, message=warning)
+            )
+        if not quiet:
+            ls.window_show_message(
+                types.ShowMessageParams(type=types.MessageType.Info, message=message)
+            )
         ls.refresh_open_documents()
         return {"ok": True, "message": message}
 
