@@ -880,3 +880,15 @@ def test_hint_only_breaks_ties() -> None:
         after=anchor.after,
     )
     assert found(misplaced, PY) == {12 + k: LineMatch(SAME, k) for k in range(4)}
+
+
+def test_an_index_limited_to_the_claims_keys_resolves_the_same() -> None:
+    """The engine indexes only lines its claims contain; answers must not change."""
+    lines = list(PY)
+    anchors = [make_anchor(lines, start, min(start + 4, len(lines))) for start in (1, 5, 12, 20)]
+    edited = ["# new first line", *lines[:8], "    inserted_call(1)", *lines[8:]]
+    edited[14] = edited[14] + "  # changed"
+    text = "\n".join(edited) + "\n"
+    wanted = frozenset(k for a in anchors for part in (a.lines, a.before, a.after) for k in part)
+    for anchor in anchors:
+        assert resolve(anchor, TextIndex(text, wanted)) == resolve(anchor, TextIndex(text))

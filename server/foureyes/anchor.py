@@ -112,24 +112,32 @@ def split_lines(text: str) -> list[str]:
 
 
 class TextIndex:
-    """The current text, hashed and indexed once so that many anchors resolve cheaply."""
+    """The current text, hashed and indexed once so that many anchors resolve cheaply.
 
-    __slots__ = ("exact", "keys", "lines", "positions", "trivial")
+    `wanted` (the line hashes the claims to resolve contain) limits the position index
+    to lines that can matter: on a large file that spares building a list for every
+    line on every keystroke. Without it every line is indexed.
+    """
 
-    def __init__(self, text: str) -> None:
+    __slots__ = ("keys", "lines", "positions", "trivial")
+
+    def __init__(self, text: str, wanted: frozenset[str] | None = None) -> None:
         self.lines: list[str] = split_lines(text)
         self.keys: list[str] = [line_hash(line) for line in self.lines]
-        self.exact: list[str] = [exact_hash(line) for line in self.lines]
-        self.positions: dict[str, list[int]] = {}
-        self.trivial: set[str] = set()
-        for position, (key, line) in enumerate(zip(self.keys, self.lines, strict=True)):
-            found = self.positions.get(key)
-            if found is None:
-                self.positions[key] = [position]
-                if is_trivial(line):
-                    self.trivial.add(key)
-            else:
-                found.append(position)
+        positions: dict[str, list[int]] = {}
+        if wanted is None:
+            for position, key in enumerate(self.keys):
+                positions.setdefault(key, []).append(position)
+        else:
+            for position, key in enumerate(self.keys):
+                if key in wanted:
+                    positions.setdefault(key, []).append(position)
+        self.positions = positions
+        lines = self.lines
+        self.trivial: set[str] = {k for k, at in positions.items() if is_trivial(lines[at[0]])}
+
+    def exact(self, position: int) -> str:
+        return exact_hash(self.lines[position])
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -177,7 +185,7 @@ def resolve(anchor: Anchor, index: TextIndex) -> dict[int, LineMatch]:
     for s, position in pairs.items():
         if block_lo <= s < block_hi:
             claim_line = s - block_lo
-            same = anchor.exact[claim_line] == index.exact[position]
+            same = anchor.exact[claim_line] == index.exact(position)
             result[position] = LineMatch(Match.SAME if same else Match.REFORMATTED, claim_line)
     _classify_gaps(anchor, sequence, block_lo, block_hi, pairs, index, result)
     return result
@@ -319,7 +327,7 @@ def _diff_gap(
                 if block_lo <= s < block_hi:
                     position = p1 + 1 + j1 + offset
                     claim_line = s - block_lo
-                    same = anchor.exact[claim_line] == index.exact[position]
+                    same = anchor.exact[claim_line] == index.exact(position)
                     match = Match.SAME if same else Match.REFORMATTED
                     result[position] = LineMatch(match, claim_line)
             continue

@@ -105,7 +105,7 @@ class Engine:
         # Small on purpose: a resolution is only reused for the same text, and every
         # object kept alive here makes garbage collection pauses longer.
         self._resolutions: _Lru[tuple[str, str], dict[int, LineMatch]] = _Lru(4096)
-        self._indexes: _Lru[str, TextIndex] = _Lru(16)
+        self._indexes: _Lru[tuple[str, frozenset[str]], TextIndex] = _Lru(16)
 
     # --- questions ---
 
@@ -140,9 +140,9 @@ class Engine:
             cached = self._reports.get(key)
         if cached is not None:
             return cached
-        index = self._index(text_key, text)
         dismissed = snapshot.dismissed
         live = [c for c in claims if c.id not in dismissed]
+        index = self._index(text_key, text, live)
         attributed = self._authorship(live, index, text_key)
         if policy.history:
             # The ledger decides where it speaks; history fills the lines it is silent on.
@@ -186,13 +186,23 @@ class Engine:
 
     # --- authorship ---
 
-    def _index(self, text_key: str, text: str) -> TextIndex:
+    def _index(
+        self, text_key: str, text: str, claims: Sequence[AnchoredClaim]
+    ) -> TextIndex:
+        # Only the lines the claims speak about need a place in the position index.
+        wanted = frozenset(
+            key
+            for claim in claims
+            for part in (claim.anchor.lines, claim.anchor.before, claim.anchor.after)
+            for key in part
+        )
+        key = (text_key, wanted)
         with self._lock:
-            index = self._indexes.get(text_key)
+            index = self._indexes.get(key)
         if index is None:
-            index = TextIndex(text)
+            index = TextIndex(text, wanted)
             with self._lock:
-                self._indexes.put(text_key, index)
+                self._indexes.put(key, index)
         return index
 
     def _matches(
