@@ -186,9 +186,7 @@ class Engine:
 
     # --- authorship ---
 
-    def _index(
-        self, text_key: str, text: str, claims: Sequence[AnchoredClaim]
-    ) -> TextIndex:
+    def _index(self, text_key: str, text: str, claims: Sequence[AnchoredClaim]) -> TextIndex:
         # Only the lines the claims speak about need a place in the position index.
         wanted = frozenset(
             key
