@@ -61,7 +61,11 @@ async def main() -> None:
         init, diag = await foureyes_once(root, uri, text)
         initialized.append(init)
         first.append(diag)
-    reference = shutil.which("jedi-language-server", path=str(Path(sys.executable).parent))
+    # jedi-language-server from this venv, or anywhere on PATH (a venv of its own is
+    # best: it may want another pygls than foureyes).
+    reference = shutil.which(
+        "jedi-language-server", path=str(Path(sys.executable).parent)
+    ) or shutil.which("jedi-language-server")
     jls = [await reference_once([reference], root) for _ in range(RUNS)] if reference else []
     first_summary = summary(first)
     save(
