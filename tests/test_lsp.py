@@ -480,3 +480,22 @@ async def test_workspace_pull_answers_unchanged_files_without_resolving(
     )
     kinds = {item.uri.rsplit("/", 1)[1]: item.kind for item in second.items}
     assert kinds == {"app.py": "unchanged", "other.py": "full"}
+
+
+async def test_review_queue_reports_work_done_progress(
+    client: LanguageClient, workspace: GitRepo
+) -> None:
+    if not (client.capabilities.window and client.capabilities.window.work_done_progress):
+        pytest.skip("this client profile has no work-done progress")  # both profiles do
+    await client.protocol.send_request_async("foureyes/reviewQueue", {})
+    deadline = time.monotonic() + 5
+    while not any(
+        reports and isinstance(reports[-1], types.WorkDoneProgressEnd)
+        for reports in client.progress_reports.values()
+    ):
+        assert time.monotonic() < deadline, client.progress_reports
+        await asyncio.sleep(0.05)
+    (reports,) = [r for r in client.progress_reports.values() if r]
+    assert isinstance(reports[0], types.WorkDoneProgressBegin)
+    assert reports[0].title == "foureyes" and "Resolving 1 file" in (reports[0].message or "")
+    assert reports[-1].message == "1 AI region"

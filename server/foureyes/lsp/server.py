@@ -317,7 +317,7 @@ class FoureyesServer(LanguageServer):
             for path in await self.in_worker(engine.tracked_paths):
                 uri = from_fs_path(str(engine.repo.abspath(path))) or ""
                 work.append((Located(engine, path), uri))
-        await self._progress(token, "begin", f"Resolving {len(work)} files")
+        await self._progress(token, "begin", f"Resolving {_count(len(work), 'file')}")
         found: list[tuple[str, Region]] = []
         for done, (located, uri) in enumerate(work, start=1):
             open_document = self.workspace.text_documents.get(uri)
@@ -332,7 +332,7 @@ class FoureyesServer(LanguageServer):
                 await self._progress(
                     token, "report", f"{done}/{len(work)} files", done * 100 // len(work)
                 )
-        await self._progress(token, "end", f"{len(found)} AI regions")
+        await self._progress(token, "end", f"{_count(len(found), 'AI region')}")
         return found
 
     async def _progress(
@@ -568,6 +568,10 @@ def _counts(regions: Sequence[Region]) -> dict[str, Any]:
         "lines": sum(len(r.lines) for r in regions),
         "by_state": by_state,
     }
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _file_result_id(engine: Engine, path: str, generation: int) -> str:
