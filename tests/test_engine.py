@@ -195,3 +195,40 @@ def test_unsaved_text_is_resolved_not_the_file_on_disk(world: World) -> None:
     buffer = "\n".join(code_lines("inserted", 10) + split_lines(world.text))
     regions = world.report(buffer).regions
     assert [(r.start_line, r.end_line) for r in regions] == [(15, 19)]
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13, 14, 15])
+def test_reusing_resolutions_across_edits_changes_no_answer(repo: GitRepo, seed: int) -> None:
+    """The engine reuses a claim's resolution when an edit cannot affect it; random
+    edit sequences must give exactly what a fresh engine computes from scratch."""
+    import random
+
+    lines = []
+    for number, line in enumerate(code_lines("base", 60)):
+        lines += [line, ""] if number % 4 == 3 else [line, "}"] if number % 7 == 5 else [line]
+    w = World(repo, lines)
+    for start in (1, 15, 28, len(lines) - 6):
+        w.ai(start, start + 5)
+    w.add(Approval, 15, 20, SAM)
+    rng = random.Random(seed)
+    current = list(lines)
+    for step in range(400):
+        kind = rng.choice(["type", "type", "type", "blank", "insert", "delete", "copy"])
+        at = rng.randrange(len(current))
+        if kind == "type":
+            current[at] = current[at] + rng.choice(["x", " ", "(1)"])
+        elif kind == "blank":
+            current[at] = rng.choice(["", "}", current[at] + "y"])  # lines turn trivial
+        elif kind == "insert":
+            current.insert(at, rng.choice([f"new_line_{step} = {step}", "", "}", "return None"]))
+        elif kind == "delete" and len(current) > 10:
+            del current[at]
+        elif kind == "copy":
+            current.insert(at, rng.choice(current))  # duplicates make resolution ambiguous
+        text = "\n".join(current) + "\n"
+        reused = w.engine.report("app.py", text)
+        fresh = Engine(Repository(repo.root)).report("app.py", text)
+        assert reused.attributed == fresh.attributed, step
+        assert [(r.start_line, r.end_line, r.review.state) for r in reused.regions] == [
+            (r.start_line, r.end_line, r.review.state) for r in fresh.regions
+        ], step

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Generic, TypeVar
 
-from foureyes.anchor import LineMatch, Match, TextIndex, resolve
+from foureyes.anchor import CONTEXT_LINES, LineMatch, Match, TextIndex, resolve
 from foureyes.capture.history import (
     SOURCE_TRACE,
     history_authorship,
@@ -106,6 +107,8 @@ class Engine:
         # object kept alive here makes garbage collection pauses longer.
         self._resolutions: _Lru[tuple[str, str], dict[int, LineMatch]] = _Lru(4096)
         self._indexes: _Lru[tuple[str, frozenset[str]], TextIndex] = _Lru(16)
+        # Per claim: the last resolution and what it depended on (see _reuse).
+        self._last_resolution: dict[str, tuple[tuple[object, ...], dict[int, LineMatch]]] = {}
 
     # --- questions ---
 
@@ -155,7 +158,7 @@ class Engine:
                 lines_from_history = history_line_authorship(path, index.lines, found)
                 attributed = merge_history(attributed, lines_from_history)
         regions = self._regions(path, attributed, live, index, text_key, policy, complete, text)
-        result = FileReport(path, len(index), attributed, regions)
+        result = FileReport(path, len(index), attributed, regions, index.lines)
         with self._lock:
             self._reports.put(key, result)
         return result
@@ -209,11 +212,37 @@ class Engine:
         key = (claim.id, text_key)
         with self._lock:
             found = self._resolutions.get(key)
+            last = self._last_resolution.get(claim.id)
+        if found is None:
+            found = self._reuse(claim, index, last)
         if found is None:
             found = resolve(claim.anchor, index)
+            signature = _resolution_signature(claim, index, found)
             with self._lock:
-                self._resolutions.put(key, found)
+                self._last_resolution[claim.id] = (signature, found)
+        with self._lock:
+            self._resolutions.put(key, found)
         return found
+
+    @staticmethod
+    def _reuse(
+        claim: AnchoredClaim,
+        index: TextIndex,
+        last: tuple[tuple[object, ...], dict[int, LineMatch]] | None,
+    ) -> dict[int, LineMatch] | None:
+        """The previous text's resolution, when this text cannot resolve differently.
+
+        A resolution depends only on where the claim's line hashes occur, on the lines
+        between its first and last match, and on the file's length (its end is an
+        anchor). A keystroke elsewhere in the file changes none of these, so typing
+        costs one claim's resolution, not every claim's.
+        """
+        if last is None:
+            return None
+        signature, found = last
+        if signature[0] != len(index):
+            return None  # the line count changed: positions shifted, resolve again
+        return found if _resolution_signature(claim, index, found) == signature else None
 
     def _authorship(
         self, claims: Sequence[AnchoredClaim], index: TextIndex, text_key: str
@@ -456,6 +485,39 @@ def _trim_blank_end(run: list[LineAuthorship], texts: Sequence[str]) -> list[Lin
     while run and not texts[run[-1].line - 1].strip():
         run.pop()
     return run
+
+
+def _resolution_signature(
+    claim: AnchoredClaim, index: TextIndex, found: Mapping[int, LineMatch]
+) -> tuple[object, ...]:
+    """What `resolve` read: where the claim's line hashes occur, how long the file is
+    (its end is an anchor, gaps are diffed by length), and the matched lines' exact
+    text (same or reformatted). A line that holds none of the claim's hashes before
+    and after an edit cannot change the answer.
+
+    Trivial hashes (blank lines, braces) occur all over a file but only matter near
+    the claim's distinctive lines: runs grow from those by at most the claim's length,
+    and gaps lie between them. Only that window of their positions is compared.
+    """
+    anchor = claim.anchor
+    keys = (*anchor.before, *anchor.lines, *anchor.after)
+    trivial = index.trivial
+    distinctive = [p for k in keys if k not in trivial for p in index.positions.get(k, ())]
+    low, high = -1, len(index)
+    if distinctive:
+        reach = len(keys) + 1
+        if len(anchor.before) >= CONTEXT_LINES:  # else the file's start is an anchor
+            low = min(distinctive) - reach
+        if len(anchor.after) >= CONTEXT_LINES:  # else the file's end is an anchor
+            high = max(distinctive) + reach
+    where = []
+    for key in keys:
+        found_at = index.positions.get(key, ())
+        if key in trivial:
+            found_at = found_at[bisect_left(found_at, low) : bisect_right(found_at, high)]
+        where.append(tuple(found_at))
+    matched = tuple(index.lines[position] for position in sorted(found))
+    return (len(index), tuple(where), matched)
 
 
 def _content_key(text: str) -> str:

@@ -7,7 +7,7 @@ here is immutable so that results can be cached and shared between threads.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -340,6 +340,8 @@ class FileReport:
     line_count: int
     attributed: Mapping[int, LineAuthorship]  # 1-based line -> verdict; unknown lines absent
     regions: tuple[Region, ...]
+    # The text the report is for, split as LSP splits it (faces need it for ranges).
+    text_lines: Sequence[str] = field(default=(), compare=False, repr=False)
 
     def line(self, number: int) -> LineAuthorship:
         return self.attributed.get(number) or LineAuthorship(number, Contributor.UNKNOWN)

@@ -127,7 +127,8 @@ class FoureyesServer(LanguageServer):
     async def _diagnostics(
         self, located: Located, report: FileReport, document: TextDocument, uri: str
     ) -> tuple[list[types.Diagnostic], str]:
-        lines = split_lines(document.source)  # pygls' lines keep their line breaks
+        # The engine split this very text already (pygls' lines keep their breaks).
+        lines = report.text_lines or split_lines(document.source)
         by_risk = located.engine.policy.severity
         items = await self.in_worker(
             present.diagnostics, report, lines, document.position_codec, self.settings, uri,
