@@ -101,10 +101,16 @@ def is_trivial(line: str) -> bool:
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
+# Characters str.splitlines() breaks on that LSP does not.
+_OTHER_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
 def split_lines(text: str) -> list[str]:
     """Lines as LSP numbers them (breaks are \\n, \\r\\n, \\r); a final break ends the last line."""
     if not text:
         return []
+    if _OTHER_BREAKS.search(text) is None:
+        return text.splitlines()  # the same answer here, several times faster
     lines = _LINE_BREAK.split(text)
     if lines[-1] == "":
         lines.pop()

@@ -107,6 +107,9 @@ class Engine:
         # object kept alive here makes garbage collection pauses longer.
         self._resolutions: _Lru[tuple[str, str], dict[int, LineMatch]] = _Lru(4096)
         self._indexes: _Lru[tuple[str, frozenset[str]], TextIndex] = _Lru(16)
+        self._verdicts: dict[
+            str, tuple[dict[int, LineMatch], dict[int, LineAuthorship], tuple[int, ...]]
+        ] = {}
         # Per claim: the last resolution and what it depended on (see _reuse).
         self._last_resolution: dict[str, tuple[tuple[object, ...], dict[int, LineMatch]]] = {}
 
@@ -253,25 +256,40 @@ class Engine:
         authorship = [c for c in claims if isinstance(c, AiAuthorship | HumanAuthorship)]
         authorship.sort(key=lambda claim: claim.at)  # stable: ledger order breaks ties
         for claim in authorship:
-            is_ai = isinstance(claim, AiAuthorship)
-            for position, match in self._matches(claim, index, text_key).items():
-                if match.match is Match.INSERTED:
-                    if is_ai:
-                        inserted_into_ai.add(position + 1)
-                    continue
-                if not is_ai:
-                    contributor = Contributor.HUMAN
-                elif match.match in _UNCHANGED:
-                    contributor = Contributor.AI
-                else:
-                    contributor = Contributor.MIXED
-                verdicts[position + 1] = LineAuthorship(
-                    position + 1, contributor, claim, match.claim_line
-                )
+            own, inserted = self._claim_verdicts(claim, self._matches(claim, index, text_key))
+            verdicts.update(own)
+            inserted_into_ai.update(inserted)
         # A line a person inserted into an AI block is theirs, unless a claim says otherwise.
         for line in inserted_into_ai - verdicts.keys():
             verdicts[line] = LineAuthorship(line, Contributor.HUMAN)
         return dict(sorted(verdicts.items()))
+
+    def _claim_verdicts(
+        self, claim: AiAuthorship | HumanAuthorship, matches: dict[int, LineMatch]
+    ) -> tuple[dict[int, LineAuthorship], tuple[int, ...]]:
+        """One claim's verdicts; reused with its resolution (the same dict object)."""
+        with self._lock:
+            cached = self._verdicts.get(claim.id)
+        if cached is not None and cached[0] is matches:
+            return cached[1], cached[2]
+        is_ai = isinstance(claim, AiAuthorship)
+        own: dict[int, LineAuthorship] = {}
+        inserted: list[int] = []
+        for position, match in matches.items():
+            if match.match is Match.INSERTED:
+                if is_ai:
+                    inserted.append(position + 1)
+                continue
+            if not is_ai:
+                contributor = Contributor.HUMAN
+            elif match.match in _UNCHANGED:
+                contributor = Contributor.AI
+            else:
+                contributor = Contributor.MIXED
+            own[position + 1] = LineAuthorship(position + 1, contributor, claim, match.claim_line)
+        with self._lock:
+            self._verdicts[claim.id] = (matches, own, tuple(inserted))
+        return own, tuple(inserted)
 
     # --- regions and review ---
 
