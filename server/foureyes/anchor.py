@@ -131,13 +131,19 @@ class TextIndex:
         self.lines: list[str] = split_lines(text)
         self.keys: list[str] = [line_hash(line) for line in self.lines]
         positions: dict[str, list[int]] = {}
-        if wanted is None:
-            for position, key in enumerate(self.keys):
-                positions.setdefault(key, []).append(position)
-        else:
-            for position, key in enumerate(self.keys):
-                if key in wanted:
-                    positions.setdefault(key, []).append(position)
+        keys = self.keys
+        # A comprehension filters in C speed; most lines of a large file are not wanted.
+        indexed = (
+            range(len(keys))
+            if wanted is None
+            else [position for position, key in enumerate(keys) if key in wanted]
+        )
+        for position in indexed:
+            found = positions.get(keys[position])
+            if found is None:
+                positions[keys[position]] = [position]
+            else:
+                found.append(position)
         self.positions = positions
         lines = self.lines
         self.trivial: set[str] = {k for k, at in positions.items() if is_trivial(lines[at[0]])}

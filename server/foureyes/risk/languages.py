@@ -40,6 +40,7 @@ QUERY_FAMILY = {"typescript": "javascript", "tsx": "javascript"}
 _local = threading.local()
 
 
+@cache
 def language_of(path: str) -> str | None:
     return _EXTENSIONS.get(PurePosixPath(path).suffix.lower())
 
