@@ -8,6 +8,7 @@ from foureyes.ledger import Ledger, new_id, now
 from foureyes.model import AiAuthorship, Identity, RiskLevel
 from foureyes.risk.assess import Assessor, RegionInput, RiskConfig
 from foureyes.risk.dependencies import Dependencies
+from foureyes.risk.diskcache_store import DiskStore
 from foureyes.risk.references import References
 
 TEN_LINES = tuple(code_lines("new", 10))
@@ -134,3 +135,19 @@ def test_blast_radius_counts_references_outside_the_region(repo: GitRepo) -> Non
     assert not [r for r in quiet.reasons if r.rule == "blast-radius"]
     fast = assessor.assess(RegionInput("pkg/core.py", 1, lines[:2], text=core), slow=False)
     assert not [r for r in fast.reasons if r.rule == "blast-radius"] and not fast.complete
+
+
+def test_risk_facts_survive_the_process_on_disk(repo: GitRepo) -> None:
+    """A CLI run or CI job starts cold: jedi's verdicts and syntax facts come from disk."""
+    repo.write("pyproject.toml", '[project]\nname = "x"\nversion = "1"\ndependencies = []\n')
+    repo.write("api.py", "import requestz\nimport subprocess\nsubprocess.run(c, shell=True)\n")
+    repo.commit("start")
+    store = DiskStore(repo.root / ".foureyes" / "cache")
+    region = RegionInput("api.py", 1, tuple(repo.read("api.py").splitlines()))
+    first = Assessor(Dependencies(repo.root, store), None, store).assess(region, slow=True)
+    assert {"unknown-dependency", "shell-exec"} <= {r.rule for r in first.reasons}
+    # A new process: nothing in memory. The fast tier now knows jedi's verdict from disk.
+    fresh = DiskStore(repo.root / ".foureyes" / "cache")
+    again = Assessor(Dependencies(repo.root, fresh), None, fresh).assess(region, slow=False)
+    assert [r.rule for r in again.reasons] == [r.rule for r in first.reasons]
+    assert repo.git("status", "--porcelain", "--untracked-files=all").strip() == ""

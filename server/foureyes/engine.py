@@ -51,6 +51,7 @@ from foureyes.review import signing
 from foureyes.review.policy import Policy, PolicyLoader, digest
 from foureyes.risk.assess import Assessor, RegionInput
 from foureyes.risk.dependencies import Dependencies
+from foureyes.risk.diskcache_store import DiskStore
 from foureyes.risk.references import References
 
 _PRESENT = frozenset({Match.SAME, Match.REFORMATTED, Match.EDITED})
@@ -96,7 +97,8 @@ class Engine:
         """
         self.repo = repo
         self.complete_risk = complete_risk
-        self.assessor = Assessor(Dependencies(repo.root), References(repo.root))
+        disk = DiskStore(repo.cache_dir)
+        self.assessor = Assessor(Dependencies(repo.root, disk), References(repo.root), disk)
         self._fixed_policy = policy
         self._policy_loader = PolicyLoader(repo.root)
         self._signatures: dict[tuple[str, str, str], str | None] = {}

@@ -26,6 +26,7 @@ from foureyes.risk.catalog import (
     size_weight,
 )
 from foureyes.risk.dependencies import Dependencies
+from foureyes.risk.diskcache_store import DiskStore
 from foureyes.risk.languages import language_of
 from foureyes.risk.references import References
 from foureyes.risk.syntax import EMPTY, SyntaxFacts, analyse
@@ -67,10 +68,14 @@ class Assessor:
     """Assess regions of one repository, caching by content. Thread-safe."""
 
     def __init__(
-        self, dependencies: Dependencies | None, references: References | None = None
+        self,
+        dependencies: Dependencies | None,
+        references: References | None = None,
+        disk: DiskStore | None = None,
     ) -> None:
         self.dependencies = dependencies
         self.references = references
+        self.disk = disk
         self._lock = threading.Lock()
         self._facts: OrderedDict[tuple[str, str], SyntaxFacts] = OrderedDict()
 
@@ -105,7 +110,11 @@ class Assessor:
             if found is not None:
                 self._facts.move_to_end(key)
                 return found
-        found = analyse(language, text)
+        found = self.disk.get(("syntax", *key)) if self.disk else None
+        if not isinstance(found, SyntaxFacts):
+            found = analyse(language, text)
+            if self.disk:
+                self.disk.set(("syntax", *key), found)
         with self._lock:
             self._facts[key] = found
             while len(self._facts) > 4096:

@@ -19,6 +19,8 @@ import tomllib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from foureyes.risk.diskcache_store import DiskStore
+
 # Import names whose distribution is named differently (the common cases).
 _PYTHON_DISTRIBUTIONS = {
     "yaml": "pyyaml", "cv2": "opencv-python", "PIL": "pillow", "sklearn": "scikit-learn",
@@ -88,8 +90,9 @@ def normalise(name: str) -> str:
 class Dependencies:
     """Answers for one repository; manifests are re-read when they change. Thread-safe."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, disk: DiskStore | None = None) -> None:
         self.root = root
+        self.disk = disk
         self._lock = threading.Lock()
         self._files: tuple[float, frozenset[str]] | None = None
         self._manifests: dict[Path, tuple[float, frozenset[str]]] = {}
@@ -130,10 +133,23 @@ class Dependencies:
             return True
         if not slow:
             # Undecided until jedi has looked; fast answers never accuse, but reuse
-            # what an earlier slow pass found.
+            # what an earlier slow pass found, in this process or on disk.
             with self._lock:
-                return self._environment.get(top, True)
+                if top in self._environment:
+                    return self._environment[top]
+            remembered = self._remembered(top)
+            return True if remembered is None else remembered
         return self._importable(top)
+
+    def _remembered(self, top: str) -> bool | None:
+        if self.disk is None:
+            return None
+        remembered = self.disk.get(("import", _environment_stamp(self.root), top))
+        if not isinstance(remembered, bool):
+            return None
+        with self._lock:
+            self._environment[top] = remembered
+        return remembered
 
     def _local_python_names(self) -> frozenset[str]:
         names: set[str] = set()
@@ -158,6 +174,10 @@ class Dependencies:
         with self._lock:
             if top in self._environment:
                 return self._environment[top]
+        remembered = self._remembered(top)
+        if remembered is not None:
+            return remembered
+        environment_key = ("import", _environment_stamp(self.root), top)
         import jedi  # slow to import; only the background tier gets here
 
         environment = None
@@ -177,6 +197,8 @@ class Dependencies:
         with self._lock:
             self._environment[top] = found
             self.generation += 1
+        if self.disk:
+            self.disk.set(environment_key, found)
         return found
 
     # --- JavaScript / TypeScript ---
@@ -262,6 +284,24 @@ class Dependencies:
         with self._lock:
             self._files = (stamp, files)
         return files
+
+
+def _environment_stamp(root: Path) -> tuple[object, ...]:
+    """What jedi's answer about an import depends on: which environment it reads (the
+    project's venv, else this interpreter's) and when its packages last changed."""
+    for candidate in (".venv", "venv", "env"):
+        venv = root / candidate
+        if (venv / "pyvenv.cfg").exists():
+            break
+    else:
+        venv = Path(sys.prefix)
+    stamps = []
+    for site in sorted(venv.glob("lib*/python*/site-packages")):
+        try:
+            stamps.append((str(site), site.stat().st_mtime_ns))
+        except OSError:
+            continue
+    return (str(venv), tuple(stamps))
 
 
 def _requirement_names(lines: Iterable[str]) -> set[str]:
