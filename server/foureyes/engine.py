@@ -49,7 +49,7 @@ from foureyes.model import (
 from foureyes.repo import Repository
 from foureyes.review import signing
 from foureyes.review.policy import Policy, PolicyLoader, digest
-from foureyes.risk.assess import Assessor, RegionInput
+from foureyes.risk.assess import Assessor, RegionInput, RiskConfig
 from foureyes.risk.dependencies import Dependencies
 from foureyes.risk.diskcache_store import DiskStore
 from foureyes.risk.references import References
@@ -109,6 +109,7 @@ class Engine:
         # object kept alive here makes garbage collection pauses longer.
         self._resolutions: _Lru[tuple[str, str], dict[int, LineMatch]] = _Lru(4096)
         self._indexes: _Lru[tuple[str, frozenset[str]], TextIndex] = _Lru(16)
+        self._region_cache: _Lru[tuple[object, ...], tuple[object, object, Region]] = _Lru(2048)
         self._verdicts: dict[
             str, tuple[dict[int, LineMatch], dict[int, LineAuthorship], tuple[int, ...]]
         ] = {}
@@ -321,30 +322,63 @@ class Engine:
         critical = policy.critical_match(path)
         config = policy.risk_config()
         regions = []
+        dependencies = self.assessor.dependencies
+        learned = dependencies.generation if dependencies else 0
+        # The slow tier reads the whole text (blast radius); the fast one only the run.
+        whole = text_key if complete_risk else None
+        review_inputs = tuple(matches for _, matches in reviews)
         for run in runs:
-            claims_here = {line.claim.id: line.claim for line in run if line.claim}.values()
-            replaced = sum(c.replaced for c in claims_here if isinstance(c, AiAuthorship))
             body = tuple(index.lines[run[0].line - 1 : run[-1].line])
-            region_input = RegionInput(path, run[0].line, body, replaced, critical, text)
-            risk = self.assessor.assess(region_input, config, slow=complete_risk)
-            required = policy.approvals_for(risk.level)
-            recorders = tuple(
-                {line.claim.by.email: line.claim.by for line in run if line.claim}.values()
-            )
-            review = self._review(run, reviews, index, policy, seniors, required)
-            suggested = policy.suggested_reviewers(path, recorders)
-            regions.append(
-                Region(
-                    id=_region_id(run[0]),
-                    path=path,
-                    start_line=run[0].line,
-                    end_line=run[-1].line,
-                    lines=tuple(run),
-                    review=replace(review, suggested=suggested),
-                    risk=risk,
-                )
-            )
+            # The cached value holds the keyed objects, so their ids cannot be reused.
+            key = (path, policy, learned, whole, tuple(map(id, run)),
+                   tuple(map(id, review_inputs)), body)  # fmt: skip
+            with self._lock:
+                cached = self._region_cache.get(key)
+            if cached is not None:
+                regions.append(cached[2])
+                continue
+            region = self._region(
+                path, run, body, reviews, index, policy, seniors, critical, config,
+                complete_risk, text,
+            )  # fmt: skip
+            with self._lock:
+                self._region_cache.put(key, (tuple(run), review_inputs, region))
+            regions.append(region)
         return tuple(regions)
+
+    def _region(
+        self,
+        path: str,
+        run: Sequence[LineAuthorship],
+        body: tuple[str, ...],
+        reviews: Sequence[tuple[AnchoredClaim, dict[int, LineMatch]]],
+        index: TextIndex,
+        policy: Policy,
+        seniors: Seniors,
+        critical: str | None,
+        config: RiskConfig,
+        complete_risk: bool,
+        text: str | None,
+    ) -> Region:
+        claims_here = {line.claim.id: line.claim for line in run if line.claim}.values()
+        replaced = sum(c.replaced for c in claims_here if isinstance(c, AiAuthorship))
+        region_input = RegionInput(path, run[0].line, body, replaced, critical, text)
+        risk = self.assessor.assess(region_input, config, slow=complete_risk)
+        required = policy.approvals_for(risk.level)
+        recorders = tuple(
+            {line.claim.by.email: line.claim.by for line in run if line.claim}.values()
+        )
+        review = self._review(run, reviews, index, policy, seniors, required)
+        suggested = policy.suggested_reviewers(path, recorders)
+        return Region(
+            id=_region_id(run[0]),
+            path=path,
+            start_line=run[0].line,
+            end_line=run[-1].line,
+            lines=tuple(run),
+            review=replace(review, suggested=suggested),
+            risk=risk,
+        )
 
     def _review(
         self,

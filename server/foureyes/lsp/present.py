@@ -94,6 +94,16 @@ def diagnostics(
         severity = severity_of(region, settings, by_risk)
         if state is ReviewState.APPROVED or severity is None:
             continue
+        # The engine hands out the same Region object while nothing about it changed;
+        # its diagnostic then only depends on the lines it spans and its age.
+        first = min((c.at for c in region.claims), default=None)
+        span = tuple(lines[region.start_line - 1 : region.end_line])
+        when = age(first) if first else ""
+        key = (id(region), severity, uri, codec.encoding, settings.docs_url, when, span)
+        cached = _DIAGNOSTICS.get(key)
+        if cached is not None and cached[0] is region:
+            found.append(cached[1])
+            continue
         code = diagnostic_code(state)
         found.append(
             types.Diagnostic(
@@ -107,7 +117,14 @@ def diagnostics(
                 data={"region": region.id, "path": region.path},
             )
         )
+        # The cached value holds the region, so its id cannot be reused meanwhile.
+        _DIAGNOSTICS[key] = (region, found[-1])
+        while len(_DIAGNOSTICS) > 4096:
+            _DIAGNOSTICS.pop(next(iter(_DIAGNOSTICS)))
     return found
+
+
+_DIAGNOSTICS: dict[tuple[object, ...], tuple[Region, types.Diagnostic]] = {}
 
 
 def diagnostic_message(region: Region) -> str:

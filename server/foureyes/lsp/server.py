@@ -134,8 +134,16 @@ class FoureyesServer(LanguageServer):
             present.diagnostics, report, lines, document.position_codec, self.settings, uri,
             by_risk,
         )  # fmt: skip
-        generation = located.engine.snapshot().generation
-        key = f"{generation}:{hashlib.blake2b(document.source.encode(), digest_size=8).hexdigest()}"
+        # Everything the items depend on, without hashing the text: its version does.
+        engine = located.engine
+        learned = engine.assessor.dependencies.generation if engine.assessor.dependencies else 0
+        key = ":".join(
+            str(part)
+            for part in (
+                engine.snapshot().generation, document.version, learned, id(engine.policy),
+                id(self.settings),
+            )
+        )  # fmt: skip
         return items, key
 
     def refine(self, uri: str, fast: FileReport) -> None:
