@@ -67,7 +67,7 @@ describe('chooseLaunch', () => {
     assert.equal(choice.launch, undefined);
     assert.deepEqual(choice.tried, ['the Python extension: not installed', '`foureyes` is not on PATH']);
     const message = noServerMessage(choice.tried);
-    assert.match(message, /pip install foureyes/);
+    assert.match(message, /pip install \/path\/to\/foureyes-checkout/);
     assert.match(message, /foureyes\.interpreter/);
     assert.match(message, /not on PATH/);
   });

@@ -26,7 +26,7 @@ function M.check()
   else
     fail(
       ('%q is not executable'):format(exe),
-      { 'pip install foureyes, or pass setup({ cmd = { "/path/to/venv/bin/foureyes", "serve" } })' }
+      { 'pip install /path/to/foureyes-checkout, or pass setup({ cmd = { "/path/to/venv/bin/foureyes", "serve" } })' }
     )
   end
   if vim.fn.executable('git') == 1 then

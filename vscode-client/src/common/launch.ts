@@ -76,7 +76,7 @@ export function noServerMessage(tried: readonly string[]): string {
   return (
     'Four Eyes could not start its language server (' +
     tried.join('; ') +
-    '). Fix: install foureyes (`pip install foureyes`) into your project\'s Python, or set ' +
+    '). Fix: install foureyes (`pip install /path/to/foureyes-checkout`) into your project\'s Python, or set ' +
     '"foureyes.interpreter" to a Python that has it, or "foureyes.serverCommand" to the full command.'
   );
 }

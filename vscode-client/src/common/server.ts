@@ -154,7 +154,7 @@ export class ServerManager implements vscode.Disposable {
       await this.fail(
         `Four Eyes could not start its language server with \`${[launch.command, ...launch.args].join(' ')}\` ` +
           `(${errorText(error)}). Fix: check "foureyes.${launch.source === 'path' ? 'interpreter' : launch.source}" ` +
-          'or install foureyes (`pip install foureyes`); the Four Eyes output has the server log.',
+          'or install foureyes (`pip install /path/to/foureyes-checkout`); the Four Eyes output has the server log.',
       );
       return;
     }
