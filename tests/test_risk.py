@@ -6,6 +6,7 @@ from conftest import GitRepo, code_lines
 from foureyes.anchor import make_anchor, split_lines
 from foureyes.ledger import Ledger, new_id, now
 from foureyes.model import AiAuthorship, Identity, RiskLevel
+from foureyes.repo import Repository
 from foureyes.risk.assess import Assessor, RegionInput, RiskConfig
 from foureyes.risk.dependencies import Dependencies
 from foureyes.risk.diskcache_store import DiskStore
@@ -37,7 +38,7 @@ def test_hallucinated_python_dependency(repo: GitRepo) -> None:
         "import os",
         "from shop import helpers",
     )
-    assessor = Assessor(Dependencies(repo.root))
+    assessor = Assessor(Dependencies(Repository(repo.root)))
     # The fast tier never accuses an import it cannot rule out without jedi.
     fast = assessor.assess(RegionInput("shop/api.py", 1, code), slow=False)
     assert not [r for r in fast.reasons if r.rule == "unknown-dependency"] and not fast.complete
@@ -61,7 +62,7 @@ def test_javascript_go_and_rust_manifests(repo: GitRepo) -> None:
         "svc/go.mod", "module example.com/svc\n\nrequire (\n\tgithub.com/gin-gonic/gin v1.9.0\n)\n"
     )
     repo.write("core/Cargo.toml", '[package]\nname = "core"\n\n[dependencies]\nserde = "1"\n')
-    deps = Dependencies(repo.root)
+    deps = Dependencies(Repository(repo.root))
     js = ["express", "expresss", "fs", "node:path", "./local", "@types/node"]
     assert deps.unknown("javascript", "web/src/app.js", js, slow=False) == ["expresss"]
     go = ["fmt", "net/http", "github.com/gin-gonic/gin", "github.com/gin-gonic/gin/render",
@@ -115,6 +116,11 @@ def test_risk_command_on_a_recorded_region(repo: GitRepo) -> None:
     assert "runs a command through a shell (CWE-78) [line 7]" in text
     audit = repo.foureyes("risk", "--all-lines", "--json", "tool.py").json()
     assert audit["regions"][0]["start_line"] == 1 and audit["regions"][0]["end_line"] == 12
+    # The command answers as the engine does: with the policy's critical paths.
+    repo.write(".foureyes.toml", "[paths]\ncritical = ['tool.py']\n")
+    for args in (("risk", "--json", "tool.py"), ("risk", "--all-lines", "--json", "tool.py")):
+        (assessed,) = repo.foureyes(*args).json()["regions"]
+        assert assessed["level"] == "critical", args
 
 
 def test_blast_radius_counts_references_outside_the_region(repo: GitRepo) -> None:
@@ -126,7 +132,7 @@ def test_blast_radius_counts_references_outside_the_region(repo: GitRepo) -> Non
             f"pkg/use{i}.py", f"from pkg.core import helper\n\nv = helper({i}) + helper(1)\n"
         )
     repo.commit("project")
-    assessor = Assessor(Dependencies(repo.root), References(repo.root))
+    assessor = Assessor(Dependencies(Repository(repo.root)), References(Repository(repo.root)))
     lines = tuple(core.splitlines())
     busy = assessor.assess(RegionInput("pkg/core.py", 1, lines[:2], text=core), slow=True)
     (reason,) = [r for r in busy.reasons if r.rule == "blast-radius"]
@@ -144,10 +150,11 @@ def test_risk_facts_survive_the_process_on_disk(repo: GitRepo) -> None:
     repo.commit("start")
     store = DiskStore(repo.root / ".foureyes" / "cache")
     region = RegionInput("api.py", 1, tuple(repo.read("api.py").splitlines()))
-    first = Assessor(Dependencies(repo.root, store), None, store).assess(region, slow=True)
+    project = Repository(repo.root)
+    first = Assessor(Dependencies(project, store), None, store).assess(region, slow=True)
     assert {"unknown-dependency", "shell-exec"} <= {r.rule for r in first.reasons}
     # A new process: nothing in memory. The fast tier now knows jedi's verdict from disk.
     fresh = DiskStore(repo.root / ".foureyes" / "cache")
-    again = Assessor(Dependencies(repo.root, fresh), None, fresh).assess(region, slow=False)
+    again = Assessor(Dependencies(project, fresh), None, fresh).assess(region, slow=False)
     assert [r.rule for r in again.reasons] == [r.rule for r in first.reasons]
     assert repo.git("status", "--porcelain", "--untracked-files=all").strip() == ""

@@ -98,7 +98,7 @@ class Engine:
         self.repo = repo
         self.complete_risk = complete_risk
         disk = DiskStore(repo.cache_dir)
-        self.assessor = Assessor(Dependencies(repo.root, disk), References(repo.root), disk)
+        self.assessor = Assessor(Dependencies(repo, disk), References(repo), disk)
         self._fixed_policy = policy
         self._policy_loader = PolicyLoader(repo.root)
         self._signatures: dict[tuple[str, str, str], str | None] = {}

@@ -28,7 +28,7 @@ class Repository:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self._renames_lock = threading.Lock()
-        self._renames_key: tuple[tuple[float, int], ...] | None = None
+        self._renames_key: tuple[object, ...] | None = None
         self._renames: dict[str, str] = {}
         self._git_dir: Path | None = None
 
@@ -156,7 +156,7 @@ class Repository:
     def _rename_map(self) -> dict[str, str]:
         # Keyed by the files git changes when HEAD or the index move, so that asking
         # about many paths costs one `git log`, not one per path.
-        key = tuple(_stamp(self.git_dir / name) for name in _HEAD_FILES)
+        key = tuple(file_stamp(self.git_dir / name) for name in _HEAD_FILES)
         with self._renames_lock:
             if key != self._renames_key:
                 self._renames = self._read_renames(self.head() or "")
@@ -180,12 +180,14 @@ class Repository:
 _HEAD_FILES = ("HEAD", "index", "packed-refs", "logs/HEAD", "ORIG_HEAD")
 
 
-def _stamp(path: Path) -> tuple[float, int]:
+def file_stamp(path: Path) -> tuple[int, int, int] | None:
+    """(mtime_ns, size, inode) of a file, or None when it does not exist: the cheap
+    "has it changed?" key that caches of derived data use."""
     try:
         info = path.stat()
     except OSError:
-        return (0.0, 0)
-    return (info.st_mtime, info.st_size)
+        return None
+    return (info.st_mtime_ns, info.st_size, info.st_ino)
 
 
 def _add_renames(renames: dict[str, str], name_status: str) -> None:

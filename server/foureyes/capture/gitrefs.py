@@ -15,6 +15,8 @@ import os
 import re
 from pathlib import Path
 
+from foureyes.repo import file_stamp
+
 _SHA = re.compile(r"^[0-9a-f]{40}(?:[0-9a-f]{24})?$")
 
 
@@ -85,10 +87,4 @@ def read_ref(gitdir: Path, name: str) -> str | bool | None:
     return None
 
 
-def stamp(path: Path) -> tuple[int, int, int] | None:
-    """(mtime_ns, size, inode) of a file, or None when it does not exist."""
-    try:
-        info = path.stat()
-    except OSError:
-        return None
-    return (info.st_mtime_ns, info.st_size, info.st_ino)
+stamp = file_stamp  # kept under this name for the modules that read refs with it

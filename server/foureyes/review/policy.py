@@ -26,6 +26,7 @@ from typing import Any
 from foureyes.capture.trailers import compile_markers
 from foureyes.errors import UsageError
 from foureyes.model import Identity, RiskLevel, Seniors
+from foureyes.repo import file_stamp
 from foureyes.review import codeowners, identity
 from foureyes.review.codeowners import Codeowners
 from foureyes.review.patterns import PatternError, compile_pattern, first_match
@@ -233,15 +234,7 @@ class PolicyLoader:
         names = [POLICY_FILE, PYPROJECT, *codeowners.LOCATIONS]
         if self._policy is not None and self._policy.signing.allowed_signers:
             names.append(self._policy.signing.allowed_signers)
-        return tuple(_stat(self.root / name) for name in names)
-
-
-def _stat(path: Path) -> tuple[int, int, int] | None:
-    try:
-        info = path.stat()
-    except OSError:
-        return None
-    return (info.st_mtime_ns, info.st_size, info.st_ino)
+        return tuple(file_stamp(self.root / name) for name in names)
 
 
 def _text(data: bytes) -> str:

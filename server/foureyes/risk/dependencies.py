@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import sys
 import threading
 import tomllib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from foureyes.errors import EnvironmentProblem
+from foureyes.repo import Repository, file_stamp
 from foureyes.risk.diskcache_store import DiskStore
 
 # Import names whose distribution is named differently (the common cases).
@@ -90,11 +91,12 @@ def normalise(name: str) -> str:
 class Dependencies:
     """Answers for one repository; manifests are re-read when they change. Thread-safe."""
 
-    def __init__(self, root: Path, disk: DiskStore | None = None) -> None:
-        self.root = root
+    def __init__(self, repo: Repository, disk: DiskStore | None = None) -> None:
+        self.repo = repo
+        self.root = repo.root
         self.disk = disk
         self._lock = threading.Lock()
-        self._files: tuple[float, frozenset[str]] | None = None
+        self._files: tuple[object, frozenset[str]] | None = None
         self._manifests: dict[Path, tuple[float, frozenset[str]]] = {}
         self._environment: dict[str, bool] = {}
         # Changes whenever jedi learns something: fast answers made before are stale.
@@ -268,19 +270,15 @@ class Dependencies:
         return names
 
     def _tracked_files(self) -> frozenset[str]:
-        index = self.root / ".git" / "index"
-        try:
-            stamp = index.stat().st_mtime
-        except OSError:
-            stamp = 0.0
+        stamp = file_stamp(self.repo.git_dir / "index")
         with self._lock:
             if self._files and self._files[0] == stamp:
                 return self._files[1]
-        done = subprocess.run(
-            ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-            cwd=self.root, capture_output=True, text=True, check=False,
-        )  # fmt: skip
-        files = frozenset(done.stdout.splitlines()) if done.returncode == 0 else frozenset()
+        try:
+            listed = self.repo.git("ls-files", "--cached", "--others", "--exclude-standard")
+            files = frozenset(listed.splitlines())
+        except EnvironmentProblem:
+            files = frozenset()
         with self._lock:
             self._files = (stamp, files)
         return files

@@ -12,6 +12,8 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from foureyes.repo import Repository, file_stamp
+
 # Counting references for every function of a large region would take seconds.
 MAX_DEFINITIONS = 3
 
@@ -19,8 +21,9 @@ MAX_DEFINITIONS = 3
 class References:
     """Reference counts for one repository. Thread-safe."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
+    def __init__(self, repo: Repository) -> None:
+        self.repo = repo
+        self.root = repo.root
         self._lock = threading.Lock()
         self._counts: dict[tuple[object, ...], int] = {}
 
@@ -34,7 +37,7 @@ class References:
         """(name, references) for up to MAX_DEFINITIONS definitions at (name, 1-based
         line, 0-based column) in `text`, not counting definitions, imports, or uses
         inside the region (first and last line, 1-based) itself."""
-        stamp = _stamp(self.root / ".git" / "index")
+        stamp = file_stamp(self.repo.git_dir / "index")
         found: list[tuple[str, int]] = []
         for name, line, column in definitions[:MAX_DEFINITIONS]:
             key = (path, hash(text), name, line, column, stamp)
@@ -69,11 +72,3 @@ class References:
                 continue
             count += 1
         return count
-
-
-def _stamp(path: Path) -> tuple[float, int]:
-    try:
-        info = path.stat()
-    except OSError:
-        return (0.0, 0)
-    return (info.st_mtime, info.st_size)

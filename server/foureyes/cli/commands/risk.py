@@ -11,8 +11,7 @@ from foureyes.cli.common import EXIT_OK, Subcommands, add_command, print_json, w
 from foureyes.engine import Engine
 from foureyes.model import Risk
 from foureyes.repo import Repository
-from foureyes.risk.assess import Assessor, RegionInput
-from foureyes.risk.dependencies import Dependencies
+from foureyes.risk.assess import RegionInput
 
 
 def register(commands: Subcommands) -> None:
@@ -33,20 +32,23 @@ def run(args: argparse.Namespace) -> int:
     path = repo.relpath(args.path)
     text = repo.read_text(path)
     lines = split_lines(text)
-    assessor = Assessor(Dependencies(repo.root))
-    inputs: list[tuple[str | None, RegionInput]] = []
+    engine = Engine(repo)
+    policy = engine.policy
+    results: list[tuple[str | None, RegionInput, Risk]] = []
     if args.all_lines:
         if lines:
-            inputs.append((None, RegionInput(path, 1, tuple(lines))))
+            # Assessed as the engine assesses regions: the policy's weights, levels and
+            # critical paths, the slow tier included.
+            item = RegionInput(path, 1, tuple(lines), 0, policy.critical_match(path), text)
+            results.append(
+                (None, item, engine.assessor.assess(item, policy.risk_config(), slow=True))
+            )
     else:
-        engine = Engine(repo)
         report = engine.report(path, text)
         warn_about(engine.snapshot())
         for region in report.regions:
-            replaced = sum(claim.replaced for claim in region.claims)
             body = tuple(lines[region.start_line - 1 : region.end_line])
-            inputs.append((region.id, RegionInput(path, region.start_line, body, replaced)))
-    results = [(region_id, item, assessor.assess(item, slow=True)) for region_id, item in inputs]
+            results.append((region.id, RegionInput(path, region.start_line, body), region.risk))
     if args.json:
         print_json(
             {"path": path, "regions": [_json(rid, item, risk) for rid, item, risk in results]}
