@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from conftest import GitRepo, code_lines
 from foureyes.anchor import make_anchor, split_lines
+from foureyes.diskstore import DiskStore
 from foureyes.ledger import Ledger, new_id, now
 from foureyes.model import AiAuthorship, Identity, RiskLevel
 from foureyes.repo import Repository
 from foureyes.risk.assess import Assessor, RegionInput, RiskConfig
 from foureyes.risk.dependencies import Dependencies
-from foureyes.risk.diskcache_store import DiskStore
 from foureyes.risk.references import References
 
 TEN_LINES = tuple(code_lines("new", 10))
@@ -148,13 +148,13 @@ def test_risk_facts_survive_the_process_on_disk(repo: GitRepo) -> None:
     repo.write("pyproject.toml", '[project]\nname = "x"\nversion = "1"\ndependencies = []\n')
     repo.write("api.py", "import requestz\nimport subprocess\nsubprocess.run(c, shell=True)\n")
     repo.commit("start")
-    store = DiskStore(repo.root / ".foureyes" / "cache")
+    store = DiskStore(repo.root / ".foureyes" / "cache", "risk")
     region = RegionInput("api.py", 1, tuple(repo.read("api.py").splitlines()))
     project = Repository(repo.root)
     first = Assessor(Dependencies(project, store), None, store).assess(region, slow=True)
     assert {"unknown-dependency", "shell-exec"} <= {r.rule for r in first.reasons}
     # A new process: nothing in memory. The fast tier now knows jedi's verdict from disk.
-    fresh = DiskStore(repo.root / ".foureyes" / "cache")
+    fresh = DiskStore(repo.root / ".foureyes" / "cache", "risk")
     again = Assessor(Dependencies(project, fresh), None, fresh).assess(region, slow=False)
     assert [r.rule for r in again.reasons] == [r.rule for r in first.reasons]
     assert repo.git("status", "--porcelain", "--untracked-files=all").strip() == ""

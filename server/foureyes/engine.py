@@ -27,6 +27,7 @@ from foureyes.capture.history import (
     history_state,
     merge_history,
 )
+from foureyes.diskstore import DiskStore
 from foureyes.errors import EnvironmentProblem
 from foureyes.ledger import Ledger, LedgerSnapshot
 from foureyes.model import (
@@ -51,7 +52,6 @@ from foureyes.review import signing
 from foureyes.review.policy import Policy, PolicyLoader, digest
 from foureyes.risk.assess import Assessor, RegionInput, RiskConfig
 from foureyes.risk.dependencies import Dependencies
-from foureyes.risk.diskcache_store import DiskStore
 from foureyes.risk.references import References
 
 _PRESENT = frozenset({Match.SAME, Match.REFORMATTED, Match.EDITED})
@@ -97,7 +97,7 @@ class Engine:
         """
         self.repo = repo
         self.complete_risk = complete_risk
-        disk = DiskStore(repo.cache_dir)
+        disk = DiskStore(repo.cache_dir, "risk")
         self.assessor = Assessor(Dependencies(repo, disk), References(repo), disk)
         self._fixed_policy = policy
         self._policy_loader = PolicyLoader(repo.root)

@@ -1,13 +1,17 @@
 """Set up foureyes' files in a repository: the ledger, its merge rule, the ignored cache.
 
-Idempotent: running it again changes nothing. It must not know about faces; it
-returns what it changed and leaves the telling to the caller.
+Idempotent: running it again changes nothing. Every writer of claims goes through
+`append_claims`, so a repository is set up by the first claim it gets. It must not
+know about faces; it returns what it changed and leaves the telling to the caller.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
+from foureyes.ledger import Ledger
+from foureyes.model import Claim
 from foureyes.repo import CACHE_DIR, FOUREYES_DIR, LEDGER_NAME, Repository
 
 LEDGER_ATTRIBUTE = f"/{FOUREYES_DIR}/{LEDGER_NAME} merge=union"
@@ -26,6 +30,16 @@ def initialise(repo: Repository) -> list[str]:
     if _ensure_line(repo.root / ".gitattributes", LEDGER_ATTRIBUTE):
         changes.append("added merge=union for the ledger to .gitattributes")
     return changes
+
+
+def append_claims(repo: Repository, claims: Sequence[Claim], ledger: Ledger | None = None) -> None:
+    """Write claims to the repository's ledger, setting foureyes' files up first when
+    needed: an agent hook may be the first foureyes command a repository sees.
+    `ledger` is the caller's reader of that file, if it keeps one."""
+    if not claims:
+        return
+    initialise(repo)
+    (ledger or Ledger(repo.ledger_path)).append(claims)
 
 
 def is_initialised(repo: Repository) -> bool:

@@ -33,7 +33,7 @@ from typing import Any
 from foureyes.anchor import make_anchor, split_lines
 from foureyes.capture.edits import diff_texts
 from foureyes.errors import EnvironmentProblem, UsageError
-from foureyes.initialise import initialise
+from foureyes.initialise import append_claims
 from foureyes.ledger import Ledger, now
 from foureyes.model import AiAuthorship, AnchoredClaim, Contributor, HumanAuthorship
 from foureyes.repo import FOUREYES_DIR, Repository
@@ -319,9 +319,7 @@ def import_traces(repo: Repository, source: Path) -> ImportResult:
             )  # fmt: skip
         known[path].add(claim_id)
         result.claims.append(claim)
-    if result.claims:
-        initialise(repo)
-        Ledger(repo.ledger_path).append(result.claims)
+    append_claims(repo, result.claims)
     return result
 
 

@@ -34,8 +34,8 @@ from typing import Any
 from foureyes.anchor import make_anchor, split_lines
 from foureyes.capture.edits import Written, diff_texts, lines_of, normalise
 from foureyes.errors import UsageError
-from foureyes.initialise import initialise
-from foureyes.ledger import Ledger, new_id, now
+from foureyes.initialise import append_claims, initialise
+from foureyes.ledger import new_id, now
 from foureyes.model import AiAuthorship
 from foureyes.repo import FOUREYES_DIR, MAX_FILE_BYTES, Repository
 
@@ -381,9 +381,7 @@ def end(
         if change is not None:
             result.changes.append(change)
     claims_from(repo, result, texts)
-    if result.claims:
-        initialise(repo)
-        Ledger(repo.ledger_path).append(result.claims)
+    append_claims(repo, result.claims)
     store.manifest_path(name).unlink(missing_ok=True)
     store.write_json(store.last_seen_path(), _snapshot_json(after))
     store.prune(_last_seen_digests(store))

@@ -63,6 +63,7 @@ from foureyes.capture.agent_trace import (
 )
 from foureyes.capture.gitai import GITAI_CONFIDENCE, NOTES_REF, Note, parse_note
 from foureyes.capture.trailers import TRAILER_CONFIDENCE, AiMark, ai_mark
+from foureyes.diskstore import DiskStore
 from foureyes.errors import EnvironmentProblem
 from foureyes.model import (
     AiAuthorship,
@@ -231,9 +232,7 @@ class _View:
     def __init__(self, repo: Repository) -> None:
         self.repo = repo
         self.lock = threading.Lock()
-        self._disk: Any = None
-        self._disk_tried = False
-        self._disk_lock = threading.Lock()
+        self.disk = DiskStore(repo.cache_dir, "history", size_limit=2**30)
         self._touched_lock = threading.Lock()
         self.cat = _CatFile(repo.root)
         self._gitdir: Path | None = None
@@ -420,53 +419,14 @@ class _View:
 
     # --- git, cached ---
 
-    def disk(self) -> Any:
-        """The diskcache, or None when it cannot be opened (read-only checkout, say)."""
-        with self._disk_lock:
-            if not self._disk_tried:
-                self._open_disk()
-                self._disk_tried = True
-        return self._disk
-
-    def _open_disk(self) -> None:
-        try:
-            import diskcache
-
-            folder = self.repo.cache_dir
-            folder.mkdir(parents=True, exist_ok=True)
-            # Keeps the cache out of `git status` even where `foureyes init` never ran.
-            ignore = folder / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("*\n", encoding="utf-8")
-            self._disk = diskcache.Cache(str(folder / "history"), size_limit=2**30)
-        except Exception:  # any failure only costs speed
-            self._disk = None
-
     def _get(self, key: tuple[object, ...]) -> Any:
-        disk = self.disk()
-        if disk is None:
-            return None
-        try:
-            return disk.get((CACHE_VERSION, *key))
-        except Exception:
-            return None
+        return self.disk.get((CACHE_VERSION, *key))
 
     def _set(self, key: tuple[object, ...], value: object) -> None:
-        disk = self.disk()
-        if disk is None:
-            return
-        # A full disk or a locked database only costs speed.
-        with contextlib.suppress(Exception):
-            disk.set((CACHE_VERSION, *key), value)
+        self.disk.set((CACHE_VERSION, *key), value)
 
     def _set_many(self, items: Sequence[tuple[tuple[object, ...], object]]) -> None:
-        """Several entries in one transaction (one commit to disk instead of many)."""
-        disk = self.disk()
-        if disk is None or not items:
-            return
-        with contextlib.suppress(Exception), disk.transact():
-            for key, value in items:
-                disk.set((CACHE_VERSION, *key), value)
+        self.disk.set_many([((CACHE_VERSION, *key), value) for key, value in items])
 
     def blame(self, head: str, path: str) -> _Blame:
         # In memory too: an editor asks about the same file on every keystroke, and

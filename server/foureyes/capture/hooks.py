@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,8 +32,8 @@ from foureyes.capture.edits import (
 )
 from foureyes.capture.payloads import FileChange, PayloadError, ToolCall, parse_payload
 from foureyes.errors import EnvironmentProblem, FoureyesError, UsageError
-from foureyes.initialise import initialise
-from foureyes.ledger import Ledger, new_id, now
+from foureyes.initialise import append_claims, initialise
+from foureyes.ledger import new_id, now
 from foureyes.model import AiAuthorship, Identity
 from foureyes.repo import FOUREYES_DIR, Repository
 
@@ -91,14 +91,9 @@ def find_repository(call: ToolCall, cwd: Path) -> Repository:
     base = Path(call.base) if call.base else cwd
     starts = [base]
     starts.extend(_absolute(change.path, base).parent for change in call.changes)
-    for start in starts:
-        existing = _existing_ancestor(start)
-        if existing is None:
-            continue
-        try:
-            return Repository.discover(existing)
-        except EnvironmentProblem:
-            continue
+    repo = _first_repository(starts)
+    if repo is not None:
+        return repo
     raise EnvironmentProblem(
         f"neither {base} nor the edited file is inside a git repository",
         "install the hook in a git working tree, and run the agent there",
@@ -154,8 +149,7 @@ def _record(repo: Repository, call: ToolCall, cwd: Path, warnings: list[str]) ->
         for plan in planned
         for run in plan.placement.runs
     ]  # fmt: skip
-    initialise(repo)
-    Ledger(repo.ledger_path).append(claims)
+    append_claims(repo, claims)
     return claims
 
 
@@ -210,6 +204,11 @@ def _repository_for_log(payload: bytes | str, cwd: Path) -> Repository | None:
     except (ValueError, RecursionError, TypeError):
         pass
     starts.append(cwd)
+    return _first_repository(starts)
+
+
+def _first_repository(starts: Sequence[Path]) -> Repository | None:
+    """The repository containing the first of `starts` that is inside one."""
     for start in starts:
         existing = _existing_ancestor(start)
         if existing is None:

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from foureyes.anchor import make_anchor, split_lines
 from foureyes.errors import UsageError
-from foureyes.initialise import initialise
-from foureyes.ledger import Ledger, new_id, now
+from foureyes.initialise import append_claims
+from foureyes.ledger import new_id, now
 from foureyes.model import AiAuthorship, AnchoredClaim, HumanAuthorship
 from foureyes.repo import Repository
 
@@ -74,6 +74,5 @@ def mark(
                     source="manual",
                 )
             )  # fmt: skip
-    initialise(repo)
-    Ledger(repo.ledger_path).append(claims)
+    append_claims(repo, claims)
     return claims

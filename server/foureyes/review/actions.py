@@ -25,7 +25,7 @@ from typing import Any
 from foureyes.anchor import make_anchor, split_lines
 from foureyes.engine import Engine
 from foureyes.errors import EnvironmentProblem, FoureyesError, UsageError
-from foureyes.initialise import initialise
+from foureyes.initialise import append_claims
 from foureyes.ledger import new_id, now
 from foureyes.model import (
     Anchor,
@@ -262,10 +262,7 @@ def _anchor(engine: Engine, region: Region, text: str | None) -> Anchor:
 
 
 def _append(engine: Engine, *claims: ReviewRequest | Approval | ChangesRequested) -> None:
-    if not claims:
-        return
-    initialise(engine.repo)
-    engine.ledger.append(claims)
+    append_claims(engine.repo, claims, engine.ledger)
 
 
 def _notify(

@@ -15,6 +15,7 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from foureyes.diskstore import DiskStore
 from foureyes.model import Risk, RiskLevel, RiskReason
 from foureyes.risk.catalog import (
     LEVEL_THRESHOLDS,
@@ -26,7 +27,6 @@ from foureyes.risk.catalog import (
     size_weight,
 )
 from foureyes.risk.dependencies import Dependencies
-from foureyes.risk.diskcache_store import DiskStore
 from foureyes.risk.languages import language_of
 from foureyes.risk.references import References
 from foureyes.risk.syntax import EMPTY, SyntaxFacts, analyse

@@ -18,9 +18,9 @@ import tomllib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from foureyes.diskstore import DiskStore
 from foureyes.errors import EnvironmentProblem
 from foureyes.repo import Repository, file_stamp
-from foureyes.risk.diskcache_store import DiskStore
 
 # Import names whose distribution is named differently (the common cases).
 _PYTHON_DISTRIBUTIONS = {
