@@ -109,6 +109,8 @@ class Engine:
         # object kept alive here makes garbage collection pauses longer.
         self._resolutions: _Lru[tuple[str, str], dict[int, LineMatch]] = _Lru(4096)
         self._indexes: _Lru[tuple[str, frozenset[str]], TextIndex] = _Lru(16)
+        self._renamed_key: tuple[object, ...] | None = None
+        self._renamed_paths: dict[str, str] = {}
         self._region_cache: _Lru[tuple[object, ...], tuple[object, object, Region]] = _Lru(2048)
         self._verdicts: dict[
             str, tuple[dict[int, LineMatch], dict[int, LineAuthorship], tuple[int, ...]]
@@ -172,9 +174,8 @@ class Engine:
     def claims_for(self, path: str, snapshot: LedgerSnapshot) -> tuple[AnchoredClaim, ...]:
         """Claims recorded for `path`, and for names it had before a rename git knows of."""
         claims = list(snapshot.for_path(path))
-        for old in snapshot.paths():
-            moved = old != path and not self.repo.abspath(old).exists()
-            if moved and self.repo.current_name(old) == path:
+        for old, current in self._renamed(snapshot).items():
+            if current == path:
                 claims.extend(snapshot.for_path(old))
         return tuple(claims)
 
@@ -183,15 +184,33 @@ class Engine:
         except the policy's ignored paths. Raises PolicyError for a broken policy."""
         policy = self.policy
         snapshot = self.snapshot()
-        found: dict[str, None] = {}
-        for path in snapshot.paths():
-            if self.repo.abspath(path).is_file():
-                found[path] = None
-            else:
-                current = self.repo.current_name(path)
-                if current is not None and self.repo.abspath(current).is_file():
-                    found[current] = None
-        return sorted(path for path in found if not policy.is_ignored(path))
+        renamed = self._renamed(snapshot)
+        found = {renamed.get(path, path) for path in snapshot.paths()}
+        return sorted(
+            path
+            for path in found
+            if self.repo.abspath(path).is_file() and not policy.is_ignored(path)
+        )
+
+    def _renamed(self, snapshot: LedgerSnapshot) -> dict[str, str]:
+        """Ledger paths that no longer exist -> their current names, as git recorded.
+
+        Asked on every report (every keystroke), so it is worked out once per ledger
+        generation and HEAD/index state, not with a stat of every ledger path each time.
+        """
+        key = (snapshot.generation, self.repo.renames_key())
+        with self._lock:
+            if self._renamed_key == key:
+                return self._renamed_paths
+        renamed: dict[str, str] = {}
+        for old in snapshot.paths():
+            if not self.repo.abspath(old).exists():
+                current = self.repo.current_name(old)
+                if current is not None:
+                    renamed[old] = current
+        with self._lock:
+            self._renamed_key, self._renamed_paths = key, renamed
+        return renamed
 
     # --- authorship ---
 
@@ -238,10 +257,9 @@ class Engine:
     ) -> dict[int, LineMatch] | None:
         """The previous text's resolution, when this text cannot resolve differently.
 
-        A resolution depends only on where the claim's line hashes occur, on the lines
-        between its first and last match, and on the file's length (its end is an
-        anchor). A keystroke elsewhere in the file changes none of these, so typing
-        costs one claim's resolution, not every claim's.
+        A resolution depends only on what `_resolution_signature` records. A keystroke
+        elsewhere in the file changes none of it, so typing costs the resolutions it
+        can affect, not every claim's.
         """
         if last is None:
             return None

@@ -111,8 +111,11 @@ class Repository:
 
     @property
     def git_dir(self) -> Path:
+        """Read from disk where possible: caches key on files in it on every keystroke,
+        and a git process costs milliseconds. Git decides when GIT_DIR points elsewhere."""
         if self._git_dir is None:
-            self._git_dir = Path(self.git("rev-parse", "--absolute-git-dir").strip())
+            found = None if os.environ.get("GIT_DIR") else read_git_dir(self.root)
+            self._git_dir = found or Path(self.git("rev-parse", "--absolute-git-dir").strip())
         return self._git_dir
 
     def identity(self) -> Identity:
@@ -153,10 +156,14 @@ class Repository:
             current = renames.get(current)
         return current
 
+    def renames_key(self) -> tuple[object, ...]:
+        """Changes whenever the renames git knows of may have: HEAD or the index moved."""
+        return tuple(file_stamp(self.git_dir / name) for name in _HEAD_FILES)
+
     def _rename_map(self) -> dict[str, str]:
         # Keyed by the files git changes when HEAD or the index move, so that asking
         # about many paths costs one `git log`, not one per path.
-        key = tuple(file_stamp(self.git_dir / name) for name in _HEAD_FILES)
+        key = self.renames_key()
         with self._renames_lock:
             if key != self._renames_key:
                 self._renames = self._read_renames(self.head() or "")
@@ -178,6 +185,22 @@ class Repository:
 
 
 _HEAD_FILES = ("HEAD", "index", "packed-refs", "logs/HEAD", "ORIG_HEAD")
+
+
+def read_git_dir(root: Path) -> Path | None:
+    """The git directory of a working tree root, read from disk (following a `.git`
+    file, as worktrees have); None when it cannot be read that way."""
+    dot_git = root / ".git"
+    if dot_git.is_dir():
+        return dot_git
+    try:
+        text = dot_git.read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    if not text.startswith("gitdir:"):
+        return None
+    target = Path(text[len("gitdir:") :].strip())
+    return target if target.is_absolute() else (root / target).resolve()
 
 
 def file_stamp(path: Path) -> tuple[int, int, int] | None:

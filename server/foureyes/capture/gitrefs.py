@@ -1,4 +1,4 @@
-"""Read what HEAD and a ref point at, and stat git's files, without running git.
+"""Read what HEAD and a ref point at, without running git.
 
 Caches of derived data (blame, scan results) are keyed by commit ids. Asking git for
 them costs a process each time (several milliseconds); reading `.git/HEAD`, a loose
@@ -15,8 +15,6 @@ import os
 import re
 from pathlib import Path
 
-from foureyes.repo import file_stamp
-
 _SHA = re.compile(r"^[0-9a-f]{40}(?:[0-9a-f]{24})?$")
 
 
@@ -31,21 +29,6 @@ def find_root(start: Path) -> Path | None:
         if (folder / ".git").exists():
             return folder
     return None
-
-
-def git_dir(root: Path) -> Path | None:
-    """The repository's git directory for a working tree root (following a `.git` file)."""
-    dot_git = root / ".git"
-    if dot_git.is_dir():
-        return dot_git
-    try:
-        text = dot_git.read_text(encoding="utf-8").strip()
-    except OSError:
-        return None
-    if not text.startswith("gitdir:"):
-        return None
-    target = Path(text[len("gitdir:") :].strip())
-    return target if target.is_absolute() else (root / target).resolve()
 
 
 def common_dir(gitdir: Path) -> Path:
@@ -85,6 +68,3 @@ def read_ref(gitdir: Path, name: str) -> str | bool | None:
         if line.endswith(suffix) and _SHA.match(line[: -len(suffix)]):
             return line[: -len(suffix)]
     return None
-
-
-stamp = file_stamp  # kept under this name for the modules that read refs with it

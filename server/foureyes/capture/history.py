@@ -72,7 +72,7 @@ from foureyes.model import (
     Identity,
     LineAuthorship,
 )
-from foureyes.repo import FOUREYES_DIR, LEDGER_NAME, Repository
+from foureyes.repo import FOUREYES_DIR, LEDGER_NAME, Repository, file_stamp
 
 SOURCE_TRAILER = "git-trailer"
 SOURCE_GITAI = "git-ai"
@@ -251,7 +251,7 @@ class _View:
 
     def gitdir(self) -> Path:
         if self._gitdir is None:
-            self._gitdir = gitrefs.git_dir(self.repo.root) or self.repo.git_dir
+            self._gitdir = self.repo.git_dir
         return self._gitdir
 
     def ref(self, name: str) -> str | None:
@@ -264,7 +264,7 @@ class _View:
             return None
 
     def state(self) -> tuple[object, ...]:
-        traces = gitrefs.stamp(self.repo.root / TRACES_PATH)
+        traces = file_stamp(self.repo.root / TRACES_PATH)
         return (self.ref("HEAD"), self.ref(NOTES_REF), traces)
 
     # --- the answer ---
@@ -612,7 +612,7 @@ class _View:
     def traces(self) -> dict[str, dict[str, list[TraceRange]]]:
         """Agent Trace ranges of the working tree's traces file, by revision and path."""
         path = self.repo.root / TRACES_PATH
-        stamp = gitrefs.stamp(path)
+        stamp = file_stamp(path)
         with self.lock:
             if self._traces is not None and self._traces[0] == stamp:
                 return self._traces[1]

@@ -45,7 +45,7 @@ from foureyes.capture.history import (
 from foureyes.engine import Engine
 from foureyes.errors import EnvironmentProblem
 from foureyes.model import AiAuthorship, Contributor, LineAuthorship
-from foureyes.repo import FOUREYES_DIR, MAX_FILE_BYTES, Repository
+from foureyes.repo import FOUREYES_DIR, MAX_FILE_BYTES, Repository, file_stamp
 
 STATE_NAME = "scan.pickle"
 STATE_VERSION = 1
@@ -274,16 +274,16 @@ def _global_key(repo: Repository, markers: tuple[str, ...]) -> tuple[object, ...
     return (
         STATE_VERSION,
         history_state(repo),  # HEAD, notes ref, traces file
-        gitrefs.stamp(repo.ledger_path),
-        tuple(gitrefs.stamp(root / name) for name in _POLICY_FILES),
+        file_stamp(repo.ledger_path),
+        tuple(file_stamp(root / name) for name in _POLICY_FILES),
         markers,
         __version__,
     )
 
 
 def _stamp_of(repo: Repository, name: str) -> object:
-    gitdir = gitrefs.git_dir(repo.root) or repo.git_dir
-    return gitrefs.stamp(gitdir / name)
+    gitdir = repo.git_dir
+    return file_stamp(gitdir / name)
 
 
 def _tracked(repo: Repository) -> list[str]:

@@ -99,6 +99,7 @@ class Dependencies:
         self._files: tuple[object, frozenset[str]] | None = None
         self._manifests: dict[Path, tuple[float, frozenset[str]]] = {}
         self._environment: dict[str, bool] = {}
+        self._not_on_disk: set[str] = set()
         # Changes whenever jedi learns something: fast answers made before are stale.
         self.generation = 0
 
@@ -144,10 +145,14 @@ class Dependencies:
         return self._importable(top)
 
     def _remembered(self, top: str) -> bool | None:
-        if self.disk is None:
+        """An earlier process's jedi verdict from disk. A miss is remembered too: the
+        fast tier asks on every keystroke, and only jedi (the slow tier) fills it."""
+        if self.disk is None or top in self._not_on_disk:
             return None
         remembered = self.disk.get(("import", _environment_stamp(self.root), top))
         if not isinstance(remembered, bool):
+            with self._lock:
+                self._not_on_disk.add(top)
             return None
         with self._lock:
             self._environment[top] = remembered
