@@ -121,6 +121,34 @@ def repo(tmp_path: Path) -> Iterator[GitRepo]:
     yield make_repo(tmp_path / "repo")
 
 
+def blame_json(repo: GitRepo, path: str) -> dict[str, Any]:
+    """`foureyes blame --json PATH`, which must succeed."""
+    result = repo.foureyes("blame", "--json", path)
+    assert result.code == 0, result.err
+    return result.json()  # type: ignore[no-any-return]
+
+
+def ai_lines(repo: GitRepo, path: str) -> list[int]:
+    return [line["line"] for line in blame_json(repo, path)["lines"] if line["contributor"] == "ai"]
+
+
+def contributors(repo: GitRepo, path: str) -> dict[int, str]:
+    """Every line some claim or history speaks about, and who wrote it."""
+    return {
+        line["line"]: line["contributor"]
+        for line in blame_json(repo, path)["lines"]
+        if line["contributor"] != "unknown"
+    }
+
+
+def ledger_events(repo: GitRepo) -> list[dict[str, Any]]:
+    """The ledger's events as JSON objects (none when there is no ledger yet)."""
+    path = repo.root / ".foureyes/ledger.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
 def code_lines(prefix: str, count: int) -> list[str]:
     """Distinct, code-like lines (no two alike) for building test files."""
     return [f"{prefix}_value_{i} = compute_{prefix}({i}, scale={i * 7 % 13})" for i in range(count)]

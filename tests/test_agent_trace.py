@@ -17,7 +17,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from conftest import GitRepo, code_lines
+from conftest import GitRepo, code_lines, contributors
 from foureyes.capture import history
 from foureyes.capture.agent_trace import murmur3_32, read_traces
 from foureyes.capture.history import history_authorship
@@ -76,16 +76,6 @@ def write_traces(
         for item in records:
             handle.write(json.dumps(item) + "\n")
     return target
-
-
-def contributors(repo: GitRepo, path: str) -> dict[int, str]:
-    result = repo.foureyes("blame", "--json", path)
-    assert result.code == 0, result.err
-    return {
-        line["line"]: line["contributor"]
-        for line in result.json()["lines"]
-        if line["contributor"] != "unknown"
-    }
 
 
 # --- in history (the spec's rule: blame -> revision -> range) ----------------------------------

@@ -6,7 +6,6 @@ The wrapped "agent" is a real Python script that edits files; nothing is mocked.
 
 from __future__ import annotations
 
-import json
 import os
 import pty
 import select
@@ -17,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from conftest import FOUREYES, GitRepo, code_lines
+from conftest import FOUREYES, GitRepo, ai_lines, blame_json, code_lines, ledger_events
 
 # An "agent" that edits files the way a script-driven agent does: it rewrites two lines
 # of app.py, appends a function, creates a new module and deletes a line in notes.txt.
@@ -46,20 +45,7 @@ def setup(repo: GitRepo) -> None:
 
 
 def blame(repo: GitRepo, path: str) -> dict[int, dict[str, Any]]:
-    result = repo.foureyes("blame", "--json", path)
-    assert result.code == 0, result.err
-    return {line["line"]: line for line in result.json()["lines"]}
-
-
-def ai_lines(repo: GitRepo, path: str) -> list[int]:
-    return [n for n, line in blame(repo, path).items() if line["contributor"] == "ai"]
-
-
-def ledger(repo: GitRepo) -> list[dict[str, Any]]:
-    path = repo.root / ".foureyes/ledger.jsonl"
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return {line["line"]: line for line in blame_json(repo, path)["lines"]}
 
 
 def run(repo: GitRepo, *args: str) -> subprocess.CompletedProcess[str]:
@@ -77,7 +63,7 @@ def test_run_claims_what_the_script_changed_and_nothing_else(repo: GitRepo) -> N
     assert ai_lines(repo, "pkg/fresh.py") == [1, 2]
     assert ai_lines(repo, "notes.txt") == []
     assert ai_lines(repo, "edit_some_files.py") == []
-    claims = ledger(repo)
+    claims = ledger_events(repo)
     assert {c["source"] for c in claims} == {"checkpoint"}
     assert {c["agent"] for c in claims} == {"x"} and {c["model"] for c in claims} == {"m-1"}
     replaced = {(c["path"], c["anchor"]["line"]): c["replaced"] for c in claims}
@@ -127,7 +113,7 @@ def test_checkpoint_begin_end_by_hand(repo: GitRepo) -> None:
     assert ended.code == 0, ended.err
     assert "claimed app.py: 1 lines as AI (aider" in ended.out
     assert ai_lines(repo, "app.py") == [21]
-    assert ledger(repo)[0]["model"] == "deepseek"
+    assert ledger_events(repo)[0]["model"] == "deepseek"
     none_open = repo.foureyes("checkpoint", "end")
     assert none_open.code == 2 and "no checkpoint 'default' is open" in none_open.err
 
@@ -141,7 +127,7 @@ def test_binary_and_huge_files_are_skipped_with_a_note(repo: GitRepo) -> None:
     assert ended.code == 0, ended.err
     assert "blob.bin: skipped (binary)" in ended.err
     assert "huge.txt: skipped (over 8 MiB)" in ended.err
-    assert ledger(repo) == []
+    assert ledger_events(repo) == []
 
 
 def test_ignored_files_and_the_cache_stay_out_of_git(repo: GitRepo) -> None:
@@ -151,7 +137,7 @@ def test_ignored_files_and_the_cache_stay_out_of_git(repo: GitRepo) -> None:
     assert repo.foureyes("checkpoint", "begin", "--agent", "x").code == 0
     repo.write("build/out.py", "generated = True\n")
     ended = repo.foureyes("checkpoint", "end")
-    assert ended.code == 0 and ledger(repo) == []
+    assert ended.code == 0 and ledger_events(repo) == []
     status = repo.git("status", "--porcelain", "--untracked-files=all")
     assert ".foureyes/cache" not in status
 
@@ -265,7 +251,7 @@ def test_named_checkpoints_restart_and_discard(repo: GitRepo) -> None:
     assert "nothing to claim" in ended_one.out
     discarded = repo.foureyes("checkpoint", "discard", "--name", "two")
     assert discarded.code == 0 and "nothing recorded" in discarded.out
-    assert ledger(repo) == []
+    assert ledger_events(repo) == []
     bad = repo.foureyes("checkpoint", "begin", "--agent", "a", "--name", "../x")
     assert bad.code == 2 and "not a usable checkpoint name" in bad.err
     missing = repo.foureyes("checkpoint", "begin")
@@ -277,7 +263,7 @@ def test_run_inside_an_open_checkpoint_leaves_it_open(repo: GitRepo) -> None:
     assert repo.foureyes("checkpoint", "begin", "--agent", "outer").code == 0
     done = run(repo, sys.executable, "edit_some_files.py")
     assert done.returncode == 0, done.stderr
-    assert {c["agent"] for c in ledger(repo)} == {"x"}
+    assert {c["agent"] for c in ledger_events(repo)} == {"x"}
     ended = repo.foureyes("checkpoint", "end")
     assert ended.code == 0  # the outer checkpoint saw the same changes
-    assert {c["agent"] for c in ledger(repo)} == {"x", "outer"}
+    assert {c["agent"] for c in ledger_events(repo)} == {"x", "outer"}

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from conftest import FOUREYES, GitRepo, Result
+from conftest import FOUREYES, GitRepo, Result, ai_lines, blame_json, ledger_events
 
 PAYLOADS = Path(__file__).parent / "payloads"
 # src/shop.py before any agent touched it (the MultiEdit fixture's original file).
@@ -32,23 +32,6 @@ def payload(name: str, repo: GitRepo) -> dict[str, Any]:
 def record(repo: GitRepo, agent: str, data: object, *options: str) -> Result:
     stdin = data if isinstance(data, str) else json.dumps(data)
     return repo.foureyes_process("record", "--agent", agent, *options, stdin=stdin)
-
-
-def blame(repo: GitRepo, path: str) -> dict[str, Any]:
-    result = repo.foureyes("blame", "--json", path)
-    assert result.code == 0, result.err
-    return result.json()
-
-
-def ai_lines(repo: GitRepo, path: str) -> list[int]:
-    return [line["line"] for line in blame(repo, path)["lines"] if line["contributor"] == "ai"]
-
-
-def ledger(repo: GitRepo) -> list[dict[str, Any]]:
-    path = repo.root / ".foureyes/ledger.jsonl"
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
 def hook_log(repo: GitRepo) -> str:
@@ -80,13 +63,13 @@ def test_write_of_a_new_file_claims_every_line(repo: GitRepo) -> None:
     assert result.code == 0, result.err
     assert result.out == ""  # hooks' stdout is for the agent; nothing to say there
 
-    report = blame(repo, "src/retry.py")
+    report = blame_json(repo, "src/retry.py")
     assert {line["contributor"] for line in report["lines"]} == {"ai"}
     first = report["lines"][0]
     assert first["agent"] == "claude-code" and first["source"] == "hook:claude-code"
     assert first["session"] == data["session_id"] and first["confidence"] == 1.0
     assert first["by"] == "dana@example.com"
-    [claim] = ledger(repo)
+    [claim] = ledger_events(repo)
     assert claim["kind"] == "ai" and claim["replaced"] == 0 and "model" not in claim
     # The ledger is set up as `init` would: committed with the code, merged by union.
     assert repo.git("check-attr", "merge", ".foureyes/ledger.jsonl").strip().endswith("union")
@@ -106,13 +89,13 @@ def test_edit_replacing_10_lines_with_30_claims_exactly_the_30(repo: GitRepo, va
 
     result = record(repo, "claude-code", data, "--strict")
     assert result.code == 0, result.err
-    report = blame(repo, "src/billing.py")
+    report = blame_json(repo, "src/billing.py")
     contributors = [line["contributor"] for line in report["lines"]]
     assert contributors == ["unknown"] * 7 + ["ai"] * 30 + ["unknown"] * 3
     [region] = report["regions"]
     assert (region["start_line"], region["end_line"]) == (8, 37)
     assert region["replaced"] == 10 and region["agents"] == ["claude-code"]
-    assert [claim["replaced"] for claim in ledger(repo)] == [10]
+    assert [claim["replaced"] for claim in ledger_events(repo)] == [10]
     assert hook_log(repo) == ""
 
 
@@ -137,7 +120,7 @@ def test_multiedit_claims_each_edited_line_including_partly_changed_ones(repo: G
         "self.items.extend([ite",
         "LOG.info('checkout of ",
     ]
-    assert sorted(claim["replaced"] for claim in ledger(repo)) == [1, 2]
+    assert sorted(claim["replaced"] for claim in ledger_events(repo)) == [1, 2]
 
 
 def test_multiedit_with_its_structured_patch(repo: GitRepo) -> None:
@@ -159,7 +142,7 @@ def test_replace_all_claims_every_replaced_line(repo: GitRepo) -> None:
 
     assert record(repo, "claude-code", data, "--strict").code == 0
     assert ai_lines(repo, "src/rates.py") == [1, 5, 9]
-    assert [claim["replaced"] for claim in ledger(repo)] == [1, 1, 1]
+    assert [claim["replaced"] for claim in ledger_events(repo)] == [1, 1, 1]
 
 
 def test_write_over_an_existing_file_claims_only_lines_that_differ(repo: GitRepo) -> None:
@@ -169,7 +152,7 @@ def test_write_over_an_existing_file_claims_only_lines_that_differ(repo: GitRepo
     repo.write("src/settings.py", data["tool_input"]["content"])
     assert record(repo, "claude-code", data, "--strict").code == 0
     assert ai_lines(repo, "src/settings.py") == [5, 7, 9]
-    assert {claim["confidence"] for claim in ledger(repo)} == {1.0}
+    assert {claim["confidence"] for claim in ledger_events(repo)} == {1.0}
 
 
 def test_write_over_a_file_without_its_old_text_diffs_against_git(repo: GitRepo) -> None:
@@ -181,7 +164,7 @@ def test_write_over_a_file_without_its_old_text_diffs_against_git(repo: GitRepo)
     assert record(repo, "claude-code", data, "--strict").code == 0
     assert ai_lines(repo, "src/settings.py") == [5, 7, 9]
     # git's copy may be older than the call, so these claims are less certain.
-    assert {claim["confidence"] for claim in ledger(repo)} == {0.8}
+    assert {claim["confidence"] for claim in ledger_events(repo)} == {0.8}
 
 
 def test_a_structured_patch_that_no_longer_fits_falls_back(repo: GitRepo) -> None:
@@ -210,13 +193,13 @@ def test_edit_text_that_occurs_twice_is_placed_by_git_history(repo: GitRepo) -> 
     data["tool_response"] = {"filePath": data["tool_input"]["file_path"]}
     assert record(repo, "claude-code", data, "--strict").code == 0
     assert ai_lines(repo, "src/twice.py") == [2]  # line 6 was already there
-    assert [claim["confidence"] for claim in ledger(repo)] == [0.8]
+    assert [claim["confidence"] for claim in ledger_events(repo)] == [0.8]
 
 
 def test_non_edit_tools_are_ignored_quietly(repo: GitRepo) -> None:
     result = record(repo, "claude-code", payload("claude-code/bash.json", repo), "--strict")
     assert (result.code, result.out, result.err) == (0, "", "")
-    assert ledger(repo) == [] and hook_log(repo) == ""
+    assert ledger_events(repo) == [] and hook_log(repo) == ""
 
 
 def test_pure_deletion_writes_no_claim(repo: GitRepo) -> None:
@@ -232,7 +215,7 @@ def test_pure_deletion_writes_no_claim(repo: GitRepo) -> None:
     data["tool_response"] = {}
     result = record(repo, "claude-code", data, "--strict")
     assert (result.code, result.err) == (0, "")
-    assert ledger(repo) == []
+    assert ledger_events(repo) == []
 
 
 def test_pre_tool_use_is_not_recorded_and_says_why(repo: GitRepo) -> None:
@@ -241,7 +224,7 @@ def test_pre_tool_use_is_not_recorded_and_says_why(repo: GitRepo) -> None:
     del data["tool_response"]
     result = record(repo, "claude-code", data, "--strict")
     assert result.code == 0 and "PostToolUse" in result.err
-    assert ledger(repo) == [] and "PreToolUse" in hook_log(repo)
+    assert ledger_events(repo) == [] and "PreToolUse" in hook_log(repo)
 
 
 def test_edit_whose_text_is_gone_is_skipped_with_a_warning(repo: GitRepo) -> None:
@@ -255,7 +238,7 @@ def test_edit_whose_text_is_gone_is_skipped_with_a_warning(repo: GitRepo) -> Non
     data["tool_response"] = {}
     result = record(repo, "claude-code", data, "--strict")
     assert result.code == 0 and "not in the file any more" in result.err
-    assert ledger(repo) == [] and "warning" in hook_log(repo)
+    assert ledger_events(repo) == [] and "warning" in hook_log(repo)
 
 
 # --- other agents --------------------------------------------------------------------------
@@ -275,7 +258,7 @@ def test_cursor_after_file_edit_with_two_edits(repo: GitRepo) -> None:
         "return self.total()",
         "return round(sum(item.price for item in self.items), 2)",
     ]
-    first = blame(repo, "src/shop.py")["lines"][claimed[0] - 1]
+    first = blame_json(repo, "src/shop.py")["lines"][claimed[0] - 1]
     assert first["agent"] == "cursor" and first["source"] == "hook:cursor"
     assert first["model"] == data["model"] and first["session"] == data["conversation_id"]
 
@@ -294,7 +277,7 @@ def test_cursor_post_tool_use_write(repo: GitRepo) -> None:
     assert ai_lines(repo, "src/new.py") == [1]
     shell = dict(data, tool_name="Shell", tool_input={"command": "ls"})
     assert record(repo, "cursor", shell, "--strict").code == 0
-    assert len(ledger(repo)) == 1
+    assert len(ledger_events(repo)) == 1
 
 
 def test_codex_apply_patch_updates_one_file_and_adds_another(repo: GitRepo) -> None:
@@ -316,7 +299,7 @@ def test_codex_apply_patch_updates_one_file_and_adds_another(repo: GitRepo) -> N
     assert record(repo, "codex", data, "--strict").code == 0
     assert ai_lines(repo, "src/shop.py") == [20, 21]
     assert ai_lines(repo, "src/receipt.py") == [1, 2, 3]
-    claims = ledger(repo)
+    claims = ledger_events(repo)
     assert {c["model"] for c in claims} == {"gpt-5-codex"}
     assert {c["source"] for c in claims} == {"hook:codex"}
     assert sorted(c["replaced"] for c in claims) == [0, 1]
@@ -334,7 +317,7 @@ def test_gemini_replace_and_write_file(repo: GitRepo) -> None:
     repo.write("src/retry.py", written["tool_input"]["content"])
     assert record(repo, "gemini", written, "--strict").code == 0
     assert len(ai_lines(repo, "src/retry.py")) == 13
-    assert {c["session"] for c in ledger(repo)} == {data["session_id"]}
+    assert {c["session"] for c in ledger_events(repo)} == {data["session_id"]}
 
 
 def test_generic_payload_with_edits_and_with_content(repo: GitRepo) -> None:
@@ -343,7 +326,7 @@ def test_generic_payload_with_edits_and_with_content(repo: GitRepo) -> None:
     repo.write("src/shop.py", apply_claude_edits(SHOP, data["edits"]))
     assert record(repo, "generic", data, "--strict").code == 0
     assert ai_lines(repo, "src/shop.py") == [11]
-    line = blame(repo, "src/shop.py")["lines"][10]
+    line = blame_json(repo, "src/shop.py")["lines"][10]
     assert (line["agent"], line["model"], line["session"], line["source"]) == (
         "aider",
         "deepseek-chat",
@@ -428,7 +411,7 @@ def test_bad_payloads_are_logged_and_exit_0(repo: GitRepo, case: str) -> None:
     assert reason in result.err and ".foureyes/cache/hooks.log" in result.err
     log = hook_log(repo)
     assert " error claude-code" in log and reason in log
-    assert ledger(repo) == []
+    assert ledger_events(repo) == []
     ignored = repo.git("check-ignore", ".foureyes/cache/hooks.log").strip()
     assert ignored == ".foureyes/cache/hooks.log"
 

@@ -6,24 +6,7 @@ merge, cherry-pick, and a person's edit of one claimed line.
 
 from __future__ import annotations
 
-from conftest import GitRepo, code_lines
-
-
-def ai_lines(repo: GitRepo, path: str) -> list[int]:
-    result = repo.foureyes("blame", "--json", path)
-    assert result.code == 0, result.err
-    return [line["line"] for line in result.json()["lines"] if line["contributor"] == "ai"]
-
-
-def contributors(repo: GitRepo, path: str) -> dict[int, str]:
-    result = repo.foureyes("blame", "--json", path)
-    assert result.code == 0, result.err
-    return {
-        line["line"]: line["contributor"]
-        for line in result.json()["lines"]
-        if line["contributor"] != "unknown"
-    }
-
+from conftest import GitRepo, ai_lines, code_lines, contributors
 
 BLOCK = [
     "def refund(payment_id, reason):",

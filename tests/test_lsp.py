@@ -72,26 +72,41 @@ def open_document(client: LanguageClient, repo: GitRepo, path: str) -> str:
 
 
 async def diagnostics(
-    client: LanguageClient, uri: str, predicate: Any = None, timeout: float = 10.0
+    client: LanguageClient, uri: str, predicate: Any, timeout: float = 10.0
 ) -> list[types.Diagnostic]:
-    """The server's current diagnostics for `uri` (pulled or pushed, as the client does),
-    waiting until `predicate(diagnostics)` holds."""
+    """The server's diagnostics for `uri` (pulled, or pushed, as the client does), once
+    `predicate(diagnostics)` holds. Pushed ones count only once the server published
+    some for `uri`: an empty list the server never sent proves nothing."""
     deadline = time.monotonic() + timeout
     while True:
-        if client.capabilities.text_document.diagnostic is not None and _pulls(client):
+        if _pulls(client):
             report = await client.text_document_diagnostic_async(
                 types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri))
             )
-            found = list(report.items)
+            found: list[types.Diagnostic] | None = list(report.items)
         else:
-            found = list(client.diagnostics.get(uri, []))
-        if (predicate is None and uri in client.diagnostics) or (predicate and predicate(found)):
-            return found
-        if predicate is None and _pulls(client):
+            published = client.diagnostics.get(uri)
+            found = list(published) if published is not None else None
+        if found is not None and predicate(found):
             return found
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for diagnostics on {uri}; last: {found}")
         await asyncio.sleep(0.05)
+
+
+def insert(client: LanguageClient, uri: str, version: int, line: int, text: str) -> None:
+    """Type `text` at the start of `line` (0-based), as an editor sends it."""
+    start = types.Position(line=line, character=0)
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[
+                types.TextDocumentContentChangePartial(
+                    range=types.Range(start=start, end=start), text=text
+                )
+            ],
+        )
+    )
 
 
 def _pulls(client: LanguageClient) -> bool:
@@ -129,38 +144,11 @@ async def test_regions_follow_their_lines_while_typing(
 ) -> None:
     uri = open_document(client, workspace, "app.py")
     await diagnostics(client, uri, lambda d: len(d) == 1)
-    inserted = "".join(f"new_line_{i} = {i}\n" for i in range(3))
-    client.text_document_did_change(
-        types.DidChangeTextDocumentParams(
-            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
-            content_changes=[
-                types.TextDocumentContentChangePartial(
-                    range=types.Range(
-                        start=types.Position(line=0, character=0),
-                        end=types.Position(line=0, character=0),
-                    ),
-                    text=inserted,
-                )
-            ],
-        )
-    )
+    insert(client, uri, 2, 0, "".join(f"new_line_{i} = {i}\n" for i in range(3)))
     found = await diagnostics(client, uri, lambda d: len(d) == 1 and d[0].range.start.line == 7)
     assert found[0].range.end.line == 13
     # A person edits one AI line: the region stays, with that line reported as mixed.
-    client.text_document_did_change(
-        types.DidChangeTextDocumentParams(
-            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=3),
-            content_changes=[
-                types.TextDocumentContentChangePartial(
-                    range=types.Range(
-                        start=types.Position(line=8, character=0),
-                        end=types.Position(line=8, character=0),
-                    ),
-                    text="edited_",
-                )
-            ],
-        )
-    )
+    insert(client, uri, 3, 8, "edited_")
     found = await diagnostics(
         client, uri, lambda d: len(d) == 1 and "changed by a person" in d[0].message
     )
@@ -485,8 +473,7 @@ async def test_workspace_pull_answers_unchanged_files_without_resolving(
 async def test_review_queue_reports_work_done_progress(
     client: LanguageClient, workspace: GitRepo
 ) -> None:
-    if not (client.capabilities.window and client.capabilities.window.work_done_progress):
-        pytest.skip("this client profile has no work-done progress")  # both profiles do
+    assert client.capabilities.window and client.capabilities.window.work_done_progress
     await client.protocol.send_request_async("foureyes/reviewQueue", {})
     deadline = time.monotonic() + 5
     while not any(
