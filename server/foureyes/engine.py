@@ -14,10 +14,8 @@ from __future__ import annotations
 import hashlib
 import threading
 from bisect import bisect_left, bisect_right
-from collections import OrderedDict
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from typing import Generic, TypeVar
 
 from foureyes.anchor import CONTEXT_LINES, LineMatch, Match, TextIndex, resolve
 from foureyes.capture.history import (
@@ -30,6 +28,7 @@ from foureyes.capture.history import (
 from foureyes.diskstore import DiskStore
 from foureyes.errors import EnvironmentProblem
 from foureyes.ledger import Ledger, LedgerSnapshot
+from foureyes.lru import Lru
 from foureyes.model import (
     AiAuthorship,
     AnchoredClaim,
@@ -60,28 +59,6 @@ _AI_LIKE = frozenset({Contributor.AI, Contributor.MIXED})
 _AI_ONLY = frozenset({Contributor.AI})
 
 
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
-
-
-class _Lru(Generic[K, V]):
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._items: OrderedDict[K, V] = OrderedDict()
-
-    def get(self, key: K) -> V | None:
-        value = self._items.get(key)
-        if value is not None:
-            self._items.move_to_end(key)
-        return value
-
-    def put(self, key: K, value: V) -> None:
-        self._items[key] = value
-        self._items.move_to_end(key)
-        while len(self._items) > self._size:
-            self._items.popitem(last=False)
-
-
 class Engine:
     """Answers for one repository. Thread-safe; share one per repository."""
 
@@ -104,14 +81,14 @@ class Engine:
         self._signatures: dict[tuple[str, str, str], str | None] = {}
         self.ledger = Ledger(repo.ledger_path)
         self._lock = threading.Lock()
-        self._reports: _Lru[tuple[object, ...], FileReport] = _Lru(256)
+        self._reports: Lru[tuple[object, ...], FileReport] = Lru(256)
         # Small on purpose: a resolution is only reused for the same text, and every
         # object kept alive here makes garbage collection pauses longer.
-        self._resolutions: _Lru[tuple[str, str], dict[int, LineMatch]] = _Lru(4096)
-        self._indexes: _Lru[tuple[str, frozenset[str]], TextIndex] = _Lru(16)
+        self._resolutions: Lru[tuple[str, str], dict[int, LineMatch]] = Lru(4096)
+        self._indexes: Lru[tuple[str, frozenset[str]], TextIndex] = Lru(16)
         self._renamed_key: tuple[object, ...] | None = None
         self._renamed_paths: dict[str, str] = {}
-        self._region_cache: _Lru[tuple[object, ...], tuple[object, object, Region]] = _Lru(2048)
+        self._region_cache: Lru[tuple[object, ...], tuple[object, object, Region]] = Lru(2048)
         self._verdicts: dict[
             str, tuple[dict[int, LineMatch], dict[int, LineAuthorship], tuple[int, ...]]
         ] = {}

@@ -41,7 +41,6 @@ import hashlib
 import re
 import subprocess
 import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -65,6 +64,7 @@ from foureyes.capture.gitai import GITAI_CONFIDENCE, NOTES_REF, Note, parse_note
 from foureyes.capture.trailers import TRAILER_CONFIDENCE, AiMark, ai_mark
 from foureyes.diskstore import DiskStore
 from foureyes.errors import EnvironmentProblem
+from foureyes.lru import Lru
 from foureyes.model import (
     AiAuthorship,
     Contributor,
@@ -236,7 +236,7 @@ class _View:
         self._touched_lock = threading.Lock()
         self.cat = _CatFile(repo.root)
         self._gitdir: Path | None = None
-        self._answers: OrderedDict[tuple[object, ...], dict[int, HistoryLine]] = OrderedDict()
+        self._answers: Lru[tuple[object, ...], dict[int, HistoryLine]] = Lru(512)
         self._commits: dict[str, _Commit | None] = {}
         self._notes_lists: dict[str, dict[str, str]] = {}
         self._notes: dict[str, Note] = {}
@@ -245,7 +245,7 @@ class _View:
         self._marks: dict[tuple[str, tuple[str, ...]], AiMark | None] = {}
         self._could: dict[tuple[object, ...], bool] = {}
         self._hashes: dict[tuple[object, ...], bool] = {}
-        self._blames: OrderedDict[tuple[str, str], _Blame] = OrderedDict()
+        self._blames: Lru[tuple[str, str], _Blame] = Lru(64)
 
     # --- state ---
 
@@ -276,16 +276,11 @@ class _View:
             return {}
         text_key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
         key = (path, text_key, state, markers)
-        with self.lock:
-            found = self._answers.get(key)
-            if found is not None:
-                self._answers.move_to_end(key)
-                return found
+        found = self._answers.get(key)
+        if found is not None:
+            return found
         answer = self._compute(head, state[1], path, text, markers)
-        with self.lock:
-            self._answers[key] = answer
-            while len(self._answers) > 512:
-                self._answers.popitem(last=False)
+        self._answers.put(key, answer)
         return answer
 
     def _compute(
@@ -431,17 +426,12 @@ class _View:
     def blame(self, head: str, path: str) -> _Blame:
         # In memory too: an editor asks about the same file on every keystroke, and
         # unpickling a large file's blame from disk each time would be wasted work.
-        with self.lock:
-            known = self._blames.get((head, path))
-            if known is not None:
-                self._blames.move_to_end((head, path))
-                return known
+        known = self._blames.get((head, path))
+        if known is not None:
+            return known
         found = self._get(("blame", head, path))
         blame = found if isinstance(found, _Blame) else self._blame_now(head, path)
-        with self.lock:
-            self._blames[(head, path)] = blame
-            while len(self._blames) > 64:
-                self._blames.popitem(last=False)
+        self._blames.put((head, path), blame)
         return blame
 
     def _blame_now(self, head: str, path: str) -> _Blame:

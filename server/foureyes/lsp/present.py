@@ -14,6 +14,7 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec
 
+from foureyes.lru import Lru
 from foureyes.lsp.settings import SEVERITY_NAMES, Settings
 from foureyes.model import AiAuthorship, Contributor, FileReport, Region, ReviewState, RiskLevel
 
@@ -118,13 +119,11 @@ def diagnostics(
             )
         )
         # The cached value holds the region, so its id cannot be reused meanwhile.
-        _DIAGNOSTICS[key] = (region, found[-1])
-        while len(_DIAGNOSTICS) > 4096:
-            _DIAGNOSTICS.pop(next(iter(_DIAGNOSTICS)))
+        _DIAGNOSTICS.put(key, (region, found[-1]))
     return found
 
 
-_DIAGNOSTICS: dict[tuple[object, ...], tuple[Region, types.Diagnostic]] = {}
+_DIAGNOSTICS: Lru[tuple[object, ...], tuple[Region, types.Diagnostic]] = Lru(4096)
 
 
 def diagnostic_message(region: Region) -> str:

@@ -10,12 +10,11 @@ Must not know about LSP, terminals or the ledger.
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from foureyes.diskstore import DiskStore
+from foureyes.lru import Lru
 from foureyes.model import Risk, RiskLevel, RiskReason
 from foureyes.risk.catalog import (
     LEVEL_THRESHOLDS,
@@ -76,8 +75,7 @@ class Assessor:
         self.dependencies = dependencies
         self.references = references
         self.disk = disk
-        self._lock = threading.Lock()
-        self._facts: OrderedDict[tuple[str, str], SyntaxFacts] = OrderedDict()
+        self._facts: Lru[tuple[str, str], SyntaxFacts] = Lru(4096)
 
     def assess(
         self, region: RegionInput, config: RiskConfig | None = None, *, slow: bool = False
@@ -105,20 +103,15 @@ class Assessor:
             language,
             hashlib.blake2b(f"{RULES_VERSION}\0{text}".encode(), digest_size=16).hexdigest(),
         )
-        with self._lock:
-            found = self._facts.get(key)
-            if found is not None:
-                self._facts.move_to_end(key)
-                return found
+        found = self._facts.get(key)
+        if found is not None:
+            return found
         found = self.disk.get(("syntax", *key)) if self.disk else None
         if not isinstance(found, SyntaxFacts):
             found = analyse(language, text)
             if self.disk:
                 self.disk.set(("syntax", *key), found)
-        with self._lock:
-            self._facts[key] = found
-            while len(self._facts) > 4096:
-                self._facts.popitem(last=False)
+        self._facts.put(key, found)
         return found
 
     def _reasons(
