@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -33,7 +33,7 @@ from foureyes.errors import FoureyesError
 from foureyes.lsp import actions, present
 from foureyes.lsp.session import Located, Session
 from foureyes.lsp.settings import Settings, parse_settings
-from foureyes.model import FileReport, Region, ReviewState
+from foureyes.model import FileReport, Region, ReviewState, RiskLevel
 from foureyes.report_json import region_json
 from foureyes.review.policy import PolicyError
 
@@ -127,15 +127,19 @@ class FoureyesServer(LanguageServer):
     async def _diagnostics(
         self, located: Located, report: FileReport, document: TextDocument, uri: str
     ) -> tuple[list[types.Diagnostic], str]:
+        return await self.in_worker(self._diagnostics_now, located, report, document, uri)
+
+    def _diagnostics_now(
+        self, located: Located, report: FileReport, document: TextDocument, uri: str
+    ) -> tuple[list[types.Diagnostic], str]:
+        """In a worker: the policy and the ledger snapshot may read files."""
+        engine = located.engine
         # The engine split this very text already (pygls' lines keep their breaks).
         lines = report.text_lines or split_lines(document.source)
-        by_risk = located.engine.policy.severity
-        items = await self.in_worker(
-            present.diagnostics, report, lines, document.position_codec, self.settings, uri,
-            by_risk,
-        )  # fmt: skip
+        items = present.diagnostics(
+            report, lines, document.position_codec, self.settings, uri, engine.policy.severity
+        )
         # Everything the items depend on, without hashing the text: its version does.
-        engine = located.engine
         learned = engine.assessor.dependencies.generation if engine.assessor.dependencies else 0
         key = ":".join(
             str(part)
@@ -271,18 +275,17 @@ class FoureyesServer(LanguageServer):
         answered "unchanged" without being resolved. Also says whether any changed."""
         reports: list[types.WorkspaceDocumentDiagnosticReport] = []
         changed = False
+        open_documents = set(self.workspace.text_documents)
         for engine in await self.workspace_engines():
             try:
-                paths = await self.in_worker(engine.tracked_paths)
-                by_risk = engine.policy.severity
+                paths, by_risk, ids = await self.in_worker(_result_ids, engine)
             except FoureyesError:
                 continue  # a broken policy is reported through the open documents
-            generation = engine.snapshot().generation
             for path in paths:
                 uri = from_fs_path(str(engine.repo.abspath(path))) or ""
-                if uri in self.workspace.text_documents:
+                if uri in open_documents:
                     continue  # open documents are pulled one by one, with unsaved text
-                result_id = _file_result_id(engine, path, generation)
+                result_id = ids[path]
                 if previous.get(uri) == result_id:
                     reports.append(
                         types.WorkspaceUnchangedDocumentDiagnosticReport(
@@ -292,21 +295,24 @@ class FoureyesServer(LanguageServer):
                     continue
                 changed = True
                 try:
-                    report = await self.in_worker(engine.report, path)
+                    items = await self.in_worker(self._file_diagnostics, engine, path, uri, by_risk)
                 except FoureyesError as error:
                     log.info("skipped %s: %s", path, error)
                     continue
-                document = self.workspace.get_text_document(uri)  # reads the file
-                lines = split_lines(document.source)
-                items = present.diagnostics(
-                    report, lines, document.position_codec, self.settings, uri, by_risk
-                )
                 reports.append(
                     types.WorkspaceFullDocumentDiagnosticReport(
                         uri=uri, items=items, version=None, result_id=result_id
                     )
                 )
         return reports, changed
+
+    def _file_diagnostics(
+        self, engine: Engine, path: str, uri: str, by_risk: Mapping[RiskLevel, str]
+    ) -> list[types.Diagnostic]:
+        """In a worker: a closed file's diagnostics, from the text the engine read."""
+        report = engine.report(path)
+        codec = self.workspace.position_codec
+        return present.diagnostics(report, report.text_lines, codec, self.settings, uri, by_risk)
 
     async def workspace_engines(self) -> list[Engine]:
         engines = [
@@ -581,6 +587,14 @@ def _counts(regions: Sequence[Region]) -> dict[str, Any]:
 
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _result_ids(engine: Engine) -> tuple[list[str], Mapping[RiskLevel, str], dict[str, str]]:
+    """In a worker: a repository's files, its severities and each file's result id."""
+    paths = engine.tracked_paths()
+    generation = engine.snapshot().generation
+    ids = {path: _file_result_id(engine, path, generation) for path in paths}
+    return paths, engine.policy.severity, ids
 
 
 def _file_result_id(engine: Engine, path: str, generation: int) -> str:
