@@ -135,7 +135,7 @@ class Engine:
         if policy.history:
             # The ledger decides where it speaks; history fills the lines it is silent on.
             found = history_authorship(self.repo, path, text, extra_markers=policy.ai_markers)
-            if any(getattr(c, "source", None) == SOURCE_TRACE for c in live):
+            if any(isinstance(c, AiAuthorship) and c.source == SOURCE_TRACE for c in live):
                 # Imported Agent Trace records were placed by content; the same records
                 # read from history could be numbered another way. The import decides.
                 found = {n: v for n, v in found.items() if v.source != SOURCE_TRACE}

@@ -131,6 +131,7 @@ def scan(
     progress: Progress | None = None,
     extra_markers: Sequence[str] = (),
     workers: int | None = None,
+    engine: Engine | None = None,
 ) -> ScanResult:
     """Resolve every tracked text file (see the module docstring)."""
     started = time.perf_counter()
@@ -153,7 +154,8 @@ def scan(
             result.reused += entry.summary is not None
         elif text is not None and stat_key is not None:
             todo.append((path, text, stat_key))
-    engine = Engine(repo) if todo else None
+    if todo and engine is None:
+        engine = Engine(repo)  # a caller's engine keeps what it resolves for its own reports
     done_count = len(paths) - len(todo)
     lock = threading.Lock()
 

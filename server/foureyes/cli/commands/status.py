@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     if engine.policy.history:
         # Files whose AI lines come from history alone are known from a scan (cached
         # and incremental: an unchanged repository costs no git run).
-        found = scan(repo, extra_markers=engine.policy.ai_markers)
+        found = scan(repo, extra_markers=engine.policy.ai_markers, engine=engine)
         paths |= {item.path for item in found.files if item.ai or item.mixed}
     reports: list[FileReport] = []
     for path in sorted(paths):
