@@ -62,11 +62,15 @@ def test_mark_blame_and_status(repo: GitRepo) -> None:
     text = repo.foureyes("status")
     assert "src/app.py:3-5" in text.out and "unreviewed" in text.out
 
+    # Marking an AI line human does not make it human alone: it stays AI, and whoever
+    # relabelled it joins those who brought it in (a senior other than them approves).
+    repo.git("config", "user.email", "eli@example.com")
     human = repo.foureyes("mark", "--human", "src/app.py:4")
     assert human.code == 0
     after = repo.foureyes("blame", "--json", "src/app.py").json()
-    assert [line["contributor"] for line in after["lines"][2:5]] == ["ai", "human", "ai"]
-    assert len(after["regions"]) == 2
+    assert [line["contributor"] for line in after["lines"][2:5]] == ["ai", "ai", "ai"]
+    assert len(after["regions"]) == 1
+    assert after["regions"][0]["recorded_by"] == ["dana@example.com", "eli@example.com"]
 
 
 def test_blame_text_output_shows_each_line(repo: GitRepo) -> None:

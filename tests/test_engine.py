@@ -87,22 +87,37 @@ def test_blank_lines_inside_a_run_do_not_split_a_region(repo: GitRepo) -> None:
 
 
 def test_a_human_line_splits_regions_and_blank_ends_are_trimmed(world: World) -> None:
-    world.ai(3, 12)
     world.add(HumanAuthorship, 7, 7, DANA)
+    world.ai(3, 6)
+    world.ai(8, 12)
     regions = world.report().regions
     assert [(r.start_line, r.end_line) for r in regions] == [(3, 6), (8, 12)]
     assert len({r.id for r in regions}) == 2
 
 
+def test_a_human_claim_over_ai_lines_keeps_them_ai_and_its_author_a_recorder(
+    world: World,
+) -> None:
+    world.ai(3, 12)
+    world.add(HumanAuthorship, 7, 7, DANA)
+    report = world.report()
+    assert [(r.start_line, r.end_line) for r in report.regions] == [(3, 12)]
+    assert report.line(7).contributor is Contributor.AI
+    assert DANA in report.line(7).also_by and DANA in report.regions[0].review.recorders
+
+
 def test_latest_authorship_claim_wins(world: World) -> None:
-    world.ai(1, 4)
-    world.add(HumanAuthorship, 2, 3, DANA)
+    world.add(HumanAuthorship, 1, 2, DANA)
+    world.ai(2, 4)
+    world.add(HumanAuthorship, 4, 5, DANA)  # over AI line 4: stays AI, Dana recorded it
     world.ai(3, 3, agent="codex")
-    by_line = {line.line: line for line in world.report().lines[:5]}
-    assert [by_line[n].contributor for n in range(1, 6)] == [
-        Contributor.AI, Contributor.HUMAN, Contributor.AI, Contributor.AI, Contributor.UNKNOWN
+    by_line = {line.line: line for line in world.report().lines[:6]}
+    assert [by_line[n].contributor for n in range(1, 7)] == [
+        Contributor.HUMAN, Contributor.AI, Contributor.AI, Contributor.AI, Contributor.HUMAN,
+        Contributor.UNKNOWN,
     ]  # fmt: skip
     assert by_line[3].claim.agent == "codex"  # type: ignore[union-attr]
+    assert DANA in by_line[4].also_by and DANA not in by_line[2].also_by
 
 
 def test_review_request_then_changes_then_approval(world: World) -> None:

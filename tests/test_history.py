@@ -282,7 +282,8 @@ def test_a_new_commit_is_seen(repo: GitRepo) -> None:
 def test_the_engine_merge_ledger_wins_history_fills(repo: GitRepo) -> None:
     """How the engine is to combine them: blame shows exactly the AI commits' lines."""
     spans = mixed_history(repo)
-    # A person says they wrote the first Claude line: the ledger overrides history.
+    # A person says they wrote the first Claude line: that alone does not make it human;
+    # it stays AI, and the person who said so is one more recorder of it.
     first_claude = spans["claude"][0]
     assert repo.foureyes("mark", "--human", f"app.py:{first_claude}-{first_claude}").code == 0
     engine = Engine(Repository(repo.root))
@@ -292,8 +293,9 @@ def test_the_engine_merge_ledger_wins_history_fills(repo: GitRepo) -> None:
     merged = merge_history(
         report.attributed, history_line_authorship("app.py", text.splitlines(), found)
     )
-    assert merged[first_claude].contributor is Contributor.HUMAN
-    expected = sorted(n for span in spans.values() for n in span if n != first_claude)
+    assert merged[first_claude].contributor is Contributor.AI
+    assert [p.email for p in merged[first_claude].also_by][:1] == ["dana@example.com"]
+    expected = sorted(n for span in spans.values() for n in span)
     assert sorted(n for n, v in merged.items() if v.contributor is Contributor.AI) == expected
     claim = merged[spans["copilot"][0]].claim
     assert claim is not None and claim.by.email == "198982749+Copilot@users.noreply.github.com"

@@ -119,7 +119,7 @@ def test_the_recorder_cannot_approve_even_when_senior(team: GitRepo) -> None:
     engine.ledger.append([forged])
     review = engine.report("lib.py").regions[0].review
     assert review.approvals == 0 and region.review.state.value == "unreviewed"
-    assert "recorded this code" in review.discounted[0].reason
+    assert "brought this code in" in review.discounted[0].reason
 
 
 def test_editing_an_approved_line_makes_check_fail_again(team: GitRepo) -> None:

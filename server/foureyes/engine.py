@@ -20,6 +20,7 @@ from dataclasses import replace
 from foureyes.anchor import CONTEXT_LINES, LineMatch, Match, TextIndex, resolve
 from foureyes.capture.history import (
     SOURCE_TRACE,
+    commit_people,
     history_authorship,
     history_line_authorship,
     history_state,
@@ -36,6 +37,7 @@ from foureyes.model import (
     ChangesRequested,
     Contributor,
     DiscountedApproval,
+    Dismissal,
     FileReport,
     HumanAuthorship,
     Identity,
@@ -47,7 +49,7 @@ from foureyes.model import (
     Seniors,
 )
 from foureyes.repo import Repository
-from foureyes.review import signing
+from foureyes.review import rules, signing
 from foureyes.review.policy import Policy, PolicyLoader, digest
 from foureyes.risk.assess import Assessor, RegionInput, RiskConfig
 from foureyes.risk.dependencies import Dependencies
@@ -88,6 +90,7 @@ class Engine:
         self._indexes: Lru[tuple[str, frozenset[str]], TextIndex] = Lru(16)
         self._renamed_key: tuple[object, ...] | None = None
         self._renamed_paths: dict[str, str] = {}
+        self._enriched: Lru[tuple[object, ...], tuple[LineAuthorship, LineAuthorship]] = Lru(65536)
         self._region_cache: Lru[tuple[object, ...], tuple[object, object, Region]] = Lru(2048)
         self._verdicts: dict[
             str, tuple[dict[int, LineMatch], dict[int, LineAuthorship], tuple[int, ...]]
@@ -128,8 +131,7 @@ class Engine:
             cached = self._reports.get(key)
         if cached is not None:
             return cached
-        dismissed = snapshot.dismissed
-        live = [c for c in claims if c.id not in dismissed]
+        live = _live(claims, snapshot, policy.seniors_for(path))
         index = self._index(text_key, text, live)
         attributed = self._authorship(live, index, text_key)
         if policy.history:
@@ -141,7 +143,9 @@ class Engine:
                 found = {n: v for n, v in found.items() if v.source != SOURCE_TRACE}
             if found:
                 lines_from_history = history_line_authorship(path, index.lines, found)
-                attributed = merge_history(attributed, lines_from_history)
+                attributed = merge_history(_relabelled(lines_from_history, attributed),
+                                           lines_from_history)  # fmt: skip
+        attributed = self._with_committers(path, text, attributed)
         regions = self._regions(path, attributed, live, index, text_key, policy, complete, text)
         result = FileReport(path, len(index), attributed, regions, index.lines)
         with self._lock:
@@ -150,11 +154,9 @@ class Engine:
 
     def claims_for(self, path: str, snapshot: LedgerSnapshot) -> tuple[AnchoredClaim, ...]:
         """Claims recorded for `path`, and for names it had before a rename git knows of."""
-        claims = list(snapshot.for_path(path))
-        for old, current in self._renamed(snapshot).items():
-            if current == path:
-                claims.extend(snapshot.for_path(old))
-        return tuple(claims)
+        renamed = self._renamed(snapshot)
+        names = [path, *(old for old, current in renamed.items() if current == path)]
+        return snapshot.for_paths(names)
 
     def tracked_paths(self) -> list[str]:
         """Current names of every file the ledger has claims about (renames followed),
@@ -188,6 +190,34 @@ class Engine:
         with self._lock:
             self._renamed_key, self._renamed_paths = key, renamed
         return renamed
+
+    def _with_committers(
+        self, path: str, text: str, attributed: dict[int, LineAuthorship]
+    ) -> dict[int, LineAuthorship]:
+        """AI lines with the author and committer of the commit that brought them in
+        added to their recorders (`LineAuthorship.also_by`)."""
+        if not any(v.contributor in _AI_LIKE for v in attributed.values()):
+            return attributed
+        people = commit_people(self.repo, path, text)
+        if not people:
+            return attributed
+        result = dict(attributed)
+        for line, verdict in attributed.items():
+            found = people.get(line)
+            if found is None or verdict.contributor not in _AI_LIKE:
+                continue
+            key = (id(verdict), found)
+            with self._lock:
+                cached = self._enriched.get(key)
+            if cached is not None and cached[0] is verdict:
+                result[line] = cached[1]  # the same object: regions stay cached
+                continue
+            extra = tuple(p for p in found if p not in verdict.recorders)
+            enriched = replace(verdict, also_by=(*verdict.also_by, *extra)) if extra else verdict
+            with self._lock:
+                self._enriched.put(key, (verdict, enriched))
+            result[line] = enriched
+        return result
 
     # --- authorship ---
 
@@ -248,13 +278,20 @@ class Engine:
     def _authorship(
         self, claims: Sequence[AnchoredClaim], index: TextIndex, text_key: str
     ) -> dict[int, LineAuthorship]:
-        """Verdicts for the lines some claim speaks about; the latest claim wins a line."""
+        """Verdicts for the lines some claim speaks about; the later claim in the ledger
+        wins a line (never the later `at`: a writer can date an event as it likes).
+
+        A human claim over lines an AI claim wrote does not make them human: nobody
+        turns AI lines into human lines alone. The lines stay AI, and the person who
+        relabelled them joins those who may not approve them (see `_relabelled`)."""
         verdicts: dict[int, LineAuthorship] = {}
         inserted_into_ai: set[int] = set()
-        authorship = [c for c in claims if isinstance(c, AiAuthorship | HumanAuthorship)]
-        authorship.sort(key=lambda claim: claim.at)  # stable: ledger order breaks ties
-        for claim in authorship:
+        for claim in claims:
+            if not isinstance(claim, AiAuthorship | HumanAuthorship):
+                continue
             own, inserted = self._claim_verdicts(claim, self._matches(claim, index, text_key))
+            if isinstance(claim, HumanAuthorship):
+                own = _relabelled(verdicts, own)
             verdicts.update(own)
             inserted_into_ai.update(inserted)
         # A line a person inserted into an AI block is theirs, unless a claim says otherwise.
@@ -360,9 +397,7 @@ class Engine:
         region_input = RegionInput(path, run[0].line, body, replaced, critical, text)
         risk = self.assessor.assess(region_input, config, slow=complete_risk)
         required = policy.approvals_for(risk.level)
-        recorders = tuple(
-            {line.claim.by.email: line.claim.by for line in run if line.claim}.values()
-        )
+        recorders = rules.recorders(run)
         review = self._review(run, reviews, index, policy, seniors, required)
         suggested = policy.suggested_reviewers(path, recorders)
         return Region(
@@ -371,7 +406,7 @@ class Engine:
             start_line=run[0].line,
             end_line=run[-1].line,
             lines=tuple(run),
-            review=replace(review, suggested=suggested),
+            review=replace(review, suggested=suggested, recorders=recorders),
             risk=risk,
         )
 
@@ -385,12 +420,13 @@ class Engine:
         required: int,
     ) -> Review:
         positions = {line.line - 1: line for line in run}
+        # Approvals are counted per person (policy aliases, +tags), never per address.
         approvers_per_line: dict[int, dict[str, Identity]] = {p: {} for p in positions}
-        events: list[AnchoredClaim] = []
+        events: list[AnchoredClaim] = []  # in ledger order: the last one is the latest
         requests: list[ReviewRequest] = []
         changes: list[ChangesRequested] = []
         discounted: list[DiscountedApproval] = []
-        partial: list[tuple[Approval, int, int]] = []  # approvals that passed the person checks
+        partial: list[tuple[Approval, int, int, str | None]] = []  # passed the person checks
         for claim, matches in reviews:
             overlapping = [(p, m) for p, m in matches.items() if p in positions]
             if isinstance(claim, Approval):
@@ -401,16 +437,16 @@ class Engine:
                 if reason is not None:
                     discounted.append(DiscountedApproval(claim, reason))
                     continue
+                damage = _approval_damage(claim, matches)
                 digests = signing.digests_of(claim) if policy.signing.required else None
-                approver = claim.by.email.lower()
+                approver = seniors.person(claim.by)
                 counted = changed = 0
                 for position, match in overlapping:
-                    brought_in_by = positions[position].claim
-                    if brought_in_by is not None and brought_in_by.by.email.lower() == approver:
-                        continue  # four eyes: never one's own AI code
+                    if rules.brought_in(claim.by, positions[position], seniors):
+                        continue  # four eyes: never code one brought in oneself
                     # An approval covers exactly the reviewed text; a signed one, exactly
                     # the text whose digest was signed.
-                    unchanged = match.match is Match.SAME and (
+                    unchanged = damage is None and (
                         digests is None
                         or _digest_matches(digests, match.claim_line, index.lines[position])
                     )
@@ -419,7 +455,7 @@ class Engine:
                         counted += 1
                     else:
                         changed += 1
-                partial.append((claim, counted, changed))
+                partial.append((claim, counted, changed, damage))
             elif isinstance(claim, ReviewRequest):
                 if any(m.match in _PRESENT for _, m in overlapping):
                     requests.append(claim)
@@ -431,22 +467,24 @@ class Engine:
                 events.append(claim)
         common = set.intersection(*(set(a) for a in approvers_per_line.values()))
         everyone = {e: i for line in approvers_per_line.values() for e, i in line.items()}
-        approvers = tuple(everyone[email] for email in sorted(common))
-        for claim, counted, changed in partial:
-            if claim.by.email.lower() in common:
+        approvers = tuple(everyone[person] for person in sorted(common))
+        for claim, counted, changed, damage in partial:
+            if seniors.person(claim.by) in common:
                 continue
-            if changed:
+            if damage is not None and (counted or changed):
+                reason = damage
+            elif changed:
                 reason = f"the approved text has changed since ({changed} line(s))"
             elif counted:
                 reason = "it covers only part of this region"
             else:
-                reason = "it is by the person who recorded this code (four eyes)"
+                reason = "it is by a person who brought this code in (four eyes)"
             discounted.append(DiscountedApproval(claim, reason))
         if len(approvers) >= required:
             state = ReviewState.APPROVED
         elif not events:
             state = ReviewState.UNREVIEWED
-        elif isinstance(max(events, key=lambda e: e.at), ChangesRequested):
+        elif isinstance(events[-1], ChangesRequested):
             state = ReviewState.CHANGES_REQUESTED
         else:
             state = ReviewState.REVIEW_REQUESTED
@@ -485,6 +523,64 @@ class Engine:
         with self._lock:
             self._signatures[key] = verdict
         return verdict
+
+
+def _live(
+    claims: Sequence[AnchoredClaim], snapshot: LedgerSnapshot, seniors: Seniors
+) -> list[AnchoredClaim]:
+    """The claims no dismissal withdrew. A dismissal counts only when the rules say its
+    author may withdraw that event (`rules.may_dismiss`); any other is ignored."""
+    by_target: dict[str, list[Dismissal]] = {}
+    for dismissal in snapshot.dismissals:
+        for target in dismissal.targets:
+            by_target.setdefault(target, []).append(dismissal)
+    if not by_target:
+        return list(claims)
+    return [
+        claim
+        for claim in claims
+        if not any(rules.may_dismiss(d, claim, seniors) for d in by_target.get(claim.id, ()))
+    ]
+
+
+def _relabelled(
+    earlier: Mapping[int, LineAuthorship], later: Mapping[int, LineAuthorship]
+) -> dict[int, LineAuthorship]:
+    """`later`'s verdicts, except that a human claim does not win a line `earlier` says
+    an AI wrote: that line keeps its AI verdict, and the relabelling person is one more
+    recorder of it (`also_by`), so it needs someone else's approval like any AI line."""
+    result: dict[int, LineAuthorship] = {}
+    for line, verdict in later.items():
+        before = earlier.get(line)
+        claim = verdict.claim
+        if (
+            before is not None
+            and before.contributor in _AI_LIKE
+            and verdict.contributor is Contributor.HUMAN
+            and isinstance(claim, HumanAuthorship)
+        ):
+            result[line] = replace(before, also_by=(*before.also_by, claim.by))
+        else:
+            result[line] = verdict
+    return result
+
+
+def _approval_damage(approval: Approval, matches: Mapping[int, LineMatch]) -> str | None:
+    """Why the approved block is not all there as it was reviewed, or None when it is:
+    every line unchanged, in the same order, nothing inserted between. An approval
+    covers the block, so reordering its lines or deleting one voids it, not only
+    changing one."""
+    found = [m for m in matches.values() if m.claim_line is not None]
+    changed = sum(1 for m in found if m.match is not Match.SAME)
+    offsets = {p - m.claim_line for p, m in matches.items() if m.claim_line is not None}
+    if len(matches) == len(found) == approval.anchor.line_count and len(offsets) == 1:
+        if not changed:
+            return None
+        return f"the approved text has changed since ({changed} line(s))"
+    return (
+        "the approved block has changed since it was reviewed (lines were removed, "
+        "moved or inserted)"
+    )
 
 
 def _digest_matches(digests: Sequence[str], claim_line: int | None, text: str) -> bool:

@@ -20,7 +20,7 @@ import re
 import secrets
 import stat
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -270,7 +270,7 @@ class _Lines:
         self.lines_of_id: dict[str, list[int]] = {}  # a union merge can repeat an event
         self.decoded: dict[int, Claim | LedgerProblem | None] = {}  # None: blank or duplicate
         self.eager_problems: list[LedgerProblem] = []
-        self.dismissed: set[str] = set()
+        self.dismissals: list[Dismissal] = []  # in ledger order; the engine decides who counts
         self.eager_paths: dict[str, list[int]] = {}  # anchored events found by decoding
 
     def add(self, raw: bytes) -> None:
@@ -292,7 +292,7 @@ class _Lines:
         if isinstance(found, LedgerProblem):
             self.eager_problems.append(found)
         elif isinstance(found, Dismissal):
-            self.dismissed.update(found.targets)
+            self.dismissals.append(found)
         elif isinstance(found, AnchoredClaim):
             self.eager_paths.setdefault(found.path, []).append(index)
 
@@ -358,7 +358,7 @@ class LedgerSnapshot:
 
     path: Path
     generation: int  # changes whenever the content read changes; a cache key
-    dismissed: frozenset[str]  # ids of events that a dismissal withdrew
+    dismissals: tuple[Dismissal, ...]  # in ledger order; whether each counts is the engine's
     _lines: _Lines = field(compare=False, repr=False)
     _count: int = field(compare=False, repr=False)
     _tail_claim: Claim | None = field(default=None, compare=False, repr=False)
@@ -376,6 +376,29 @@ class LedgerSnapshot:
                 found.append(claim)
         tail = self._tail_claim
         if isinstance(tail, AnchoredClaim) and tail.path == path:
+            found.append(tail)
+        return tuple(found)
+
+    @property
+    def dismissed(self) -> frozenset[str]:
+        """Ids some dismissal names; whether a dismissal counts is the engine's call."""
+        return frozenset(target for d in self.dismissals for target in d.targets)
+
+    def for_paths(self, paths: Sequence[str]) -> tuple[AnchoredClaim, ...]:
+        """The events about any of `paths` (a file and its names before renames), in
+        ledger order: the order events were appended is the only order foureyes trusts
+        (an event's own `at` is whatever its writer said)."""
+        lines = self._lines
+        wanted = set(paths)
+        indexes = {i for p in wanted for i in lines.by_path.get(p, ()) if i < self._count}
+        indexes |= {i for p in wanted for i in lines.eager_paths.get(p, ()) if i < self._count}
+        found: list[AnchoredClaim] = []
+        for index in sorted(indexes):
+            claim = lines.decode(index)
+            if isinstance(claim, AnchoredClaim) and claim.path in wanted:
+                found.append(claim)
+        tail = self._tail_claim
+        if isinstance(tail, AnchoredClaim) and tail.path in wanted:
             found.append(tail)
         return tuple(found)
 
@@ -600,13 +623,13 @@ class Ledger:
         cached = self._snapshot
         if cached is not None and cached.generation == state.generation:
             return cached
-        dismissed = set(state.lines.dismissed)
+        dismissals = list(state.lines.dismissals)
         if isinstance(state.tail_claim, Dismissal):
-            dismissed.update(state.tail_claim.targets)
+            dismissals.append(state.tail_claim)
         self._snapshot = LedgerSnapshot(
             path=self.path,
             generation=state.generation,
-            dismissed=frozenset(dismissed),
+            dismissals=tuple(dismissals),
             _lines=state.lines,
             _count=len(state.lines.raw),
             _tail_claim=state.tail_claim,

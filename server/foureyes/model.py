@@ -196,6 +196,15 @@ class LineAuthorship:
     contributor: Contributor
     claim: Authorship | None = None
     claim_line: int | None = None
+    # Others who brought this line in besides `claim.by`: whoever relabelled it as human
+    # (that needs someone else's approval), the author and committer of its commit.
+    also_by: tuple[Identity, ...] = ()
+
+    @property
+    def recorders(self) -> tuple[Identity, ...]:
+        """Everyone who may not approve this line (four eyes)."""
+        own = (self.claim.by,) if self.claim is not None else ()
+        return (*own, *self.also_by)
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,18 +222,42 @@ class Seniors:
     emails: frozenset[str] = frozenset()
     handles: frozenset[str] = frozenset()
     anyone: bool = True
+    # email -> "@handle" from the policy's [people]: who is the same person (see person()).
+    aliases: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     def includes(self, person: Identity) -> bool:
         if self.anyone:
             return True
         email = person.email.strip().lower()
-        if email in self.emails:
+        if email in self.emails or _without_tag(email) in self.emails:
             return True
+        key = self.person(person)
+        return key.startswith("@") and key[1:] in self.handles
+
+    def person(self, who: Identity) -> str:
+        """Who `who` is as a person, not an address: the key four-eyes rules and
+        approval counts compare. Two addresses are one person when the policy's
+        [people] maps both to one handle, when one is GitHub's no-reply address for
+        that handle, or when they differ only in a `+tag` (me+agent@ is me@)."""
+        email = who.email.strip().lower()
+        for candidate in (email, _without_tag(email)):
+            if candidate in self.aliases:
+                return self.aliases[candidate]
         handle = github_handle(email)
-        return handle is not None and handle in self.handles
+        if handle is not None:
+            return f"@{handle}"
+        return _without_tag(email)
 
 
 _NOREPLY = "@users.noreply.github.com"
+
+
+def _without_tag(email: str) -> str:
+    """`me+agent@example.com` -> `me@example.com` (sub-addressing names one mailbox)."""
+    local, at, domain = email.rpartition("@")
+    if not at:
+        return email
+    return f"{local.partition('+')[0] or local}@{domain}"
 
 
 def github_handle(email: str) -> str | None:
@@ -256,6 +289,7 @@ class Review:
     seniors: Seniors = field(default_factory=Seniors)  # who may approve this region
     discounted: tuple[DiscountedApproval, ...] = ()  # approvals seen that do not count
     suggested: tuple[str, ...] = ()  # reviewers to ask (CODEOWNERS seniors, else seniors)
+    recorders: tuple[Identity, ...] = ()  # who brought the code in: none of them approves it
 
     @property
     def approvals(self) -> int:

@@ -57,7 +57,7 @@ def region_json(region: Region) -> dict[str, Any]:
         "models": list(region.models),
         "claims": [claim.id for claim in region.claims],
         "replaced": sum(claim.replaced for claim in region.claims),
-        "recorded_by": sorted({claim.by.email for claim in region.claims}),
+        "recorded_by": sorted({person.email for person in region.review.recorders}),
         "recorded_at": min(_time(c) or "" for c in region.claims) if region.claims else None,
         "review": {
             "state": review.state.value,

@@ -162,6 +162,36 @@ def history_state(repo: Repository) -> tuple[object, ...]:
     return _view(repo).state()
 
 
+def commit_people(repo: Repository, path: str, text: str) -> dict[int, tuple[Identity, ...]]:
+    """For each line of `text` that HEAD has unchanged, the author and committer of the
+    commit that brought it in (as `git blame` says). Whoever committed AI code brought
+    it in as much as whoever recorded it: neither may approve it. Lines the working
+    tree changed, and files git does not know, have none. Never raises for git trouble.
+    """
+    view = _view(repo)
+    head = view.ref("HEAD")
+    if not isinstance(head, str):
+        return {}
+    blame = view.blame(head, path)
+    if not blame.origins:
+        return {}
+    mapping = _map_lines(blame.texts, split_lines(text))
+    commits = {blame.commits[blame.origins[old][0]] for old in mapping.values() if old is not None}
+    infos = view.commit_infos(sorted(commits - {_UNCOMMITTED}))
+    people: dict[str, tuple[Identity, ...]] = {
+        commit: tuple(dict.fromkeys((info.author, info.committer)))
+        for commit, info in infos.items()
+        if info is not None
+    }
+    result: dict[int, tuple[Identity, ...]] = {}
+    for number, old in mapping.items():
+        if old is not None:
+            found = people.get(blame.commits[blame.origins[old][0]])
+            if found:
+                result[number] = found
+    return result
+
+
 def history_line_authorship(
     path: str, lines: Sequence[str], history: Mapping[int, HistoryLine]
 ) -> dict[int, LineAuthorship]:

@@ -91,7 +91,7 @@ def build(
             approve.command = None
             approve.data = None
             found.append(approve)
-        if identity and identity.email not in {c.by.email for c in region.claims}:
+        if identity and review.changes_refusal(region, identity) is None:
             found.append(
                 _action(f"Request changes to this AI code ({where})", REQUEST_CHANGES, args,
                         REVIEW_KIND, related, support)

@@ -36,7 +36,7 @@ from foureyes.model import (
     ReviewRequest,
     ReviewState,
 )
-from foureyes.review import notify, signing
+from foureyes.review import notify, rules, signing
 from foureyes.review.policy import Policy, PolicyError
 
 _log = logging.getLogger("foureyes.review")
@@ -94,34 +94,15 @@ def _regions_or_none(engine: Engine, path: str) -> tuple[Region, ...]:
 
 
 def approval_refusal(region: Region, identity: Identity) -> str | None:
-    """Why `identity` may not approve `region`, or None when they may.
-
-    Uses only what the engine put in the region (its recorders and the seniors for its
-    path), so the language server can show it as the reason an action is disabled.
-    Signing is checked when the approval is made (`approve`), as it needs git config.
-    """
-    recorders = {claim.by.email.lower() for claim in region.claims}
-    if identity.email.lower() in recorders:
-        return (
-            "four eyes: you recorded this AI code, so someone else has to approve it "
-            f"({identity.email} brought it in)"
-        )
-    seniors = region.review.seniors
-    if not seniors.includes(identity):
-        named = ", ".join(seniors.entries) or "nobody (no seniors, no CODEOWNERS owner)"
-        return (
-            f"only seniors approve: {identity.email} is not a senior reviewer for "
-            f"{region.path} in the review policy (seniors here: {named})"
-        )
-    if any(person.email.lower() == identity.email.lower() for person in region.review.approvers):
-        return "you have already approved this exact text"
-    return None
+    """Why `identity` may not approve `region`, or None (the rule lives in rules.py)."""
+    return rules.approval_refusal(region, identity)
 
 
 def changes_refusal(region: Region, identity: Identity) -> str | None:
     """Why `identity` may not request changes to `region`, or None."""
-    if identity.email.lower() in {claim.by.email.lower() for claim in region.claims}:
-        return "four eyes: you recorded this AI code; change it yourself, or ask for review"
+    who = region.review.seniors.person(identity)
+    if any(region.review.seniors.person(r) == who for r in region.review.recorders):
+        return "four eyes: you brought this AI code in; change it yourself, or ask for review"
     return None
 
 

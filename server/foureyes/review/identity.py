@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from foureyes.model import Identity, Seniors, github_handle
+from foureyes.model import Identity, Seniors
 
 ANYONE = "*"
 
@@ -58,16 +58,22 @@ def resolve(
         elif is_email(key):
             emails.add(key)
     return Seniors(entries=shown, emails=frozenset(emails), handles=frozenset(handles),
-                   anyone=anyone)  # fmt: skip
+                   anyone=anyone, aliases=aliases(people))  # fmt: skip
+
+
+def aliases(people: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
+    """Every email the policy's [people] names -> the person's "@handle"."""
+    return {email.strip().lower(): handle.lower() for handle, emails in people.items()
+            for email in emails}  # fmt: skip
 
 
 def refers_to(entry: str, person: Identity, people: Mapping[str, tuple[str, ...]]) -> bool:
     """Whether a reviewer entry (an email or @handle) names `person`."""
     key = entry.strip().lower()
-    email = person.email.strip().lower()
+    seniors = Seniors(aliases=aliases(people))
+    who = seniors.person(person)
     if is_email(key):
-        return key == email
+        return seniors.person(Identity("", key)) == who
     if is_handle(key):
-        mapped = {e.lower() for e in people.get(key, ())}
-        return email in mapped or github_handle(email) == key[1:]
+        return who == key
     return False
