@@ -1,62 +1,100 @@
 """The merge gate's decisions: which files to check, against which base, with which
-policy, and which AI regions in them block because they lack required approvals.
+policy, which AI regions in them block because they lack required approvals, and
+whether the ledger the change brings still holds every event of the base's.
 
 `check` (the CLI) formats these answers; a CI action, a pre-commit hook and the
-editor can ask the same questions. The base defaults to the merge-base of HEAD with
-the default branch, falling back to HEAD~ (see `resolve_base`). The policy comes
+editor can ask the same questions. The base is resolved exactly (a tag cannot stand
+in for a branch) and, when one was asked for (--base, GITHUB_BASE_REF), never
+replaced by another commit when it is missing (see `resolve_base`). The policy comes
 from the base commit when there is one, so a change cannot loosen the rules it is
-judged by. This module asks git through `Repository.git`; it must not know about
-argv, output formats or LSP.
+judged by. This module asks git through `Repository.git` (and reads blobs' exact
+bytes itself); it must not know about argv, output formats or LSP.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import subprocess
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from foureyes.errors import EnvironmentProblem, UsageError
 from foureyes.ledger import LedgerSnapshot
-from foureyes.model import AnchoredClaim, Region, ReviewState
+from foureyes.ledger import _parse as ledger_line  # the one definition of a valid line
+from foureyes.model import AnchoredClaim, Claim, Region, ReviewState
 from foureyes.repo import Repository
 from foureyes.review import codeowners
 from foureyes.review.policy import POLICY_FILE, PYPROJECT, Policy, PolicyError, load_policy
 
-_DEFAULT_BRANCHES = ("origin/main", "origin/master", "main", "master")
+# Where a base is looked for when none was asked for: (full ref name, name shown).
+_DEFAULT_BRANCHES = (
+    ("refs/remotes/origin/main", "origin/main"),
+    ("refs/remotes/origin/master", "origin/master"),
+    ("refs/heads/main", "main"),
+    ("refs/heads/master", "master"),
+)
+_COMMIT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+_HEAD_RELATIVE = re.compile(r"HEAD(?:[~^][0-9]*)*")
+FETCH_HINT = (
+    "fetch the base and its history first: in GitHub Actions, actions/checkout with "
+    "fetch-depth: 0 (or: git fetch --no-tags origin "
+    "+refs/heads/BRANCH:refs/remotes/origin/BRANCH, and git fetch --unshallow in a "
+    "shallow clone); check never judges a change without its base"
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Base:
     """What changed files are compared against."""
 
-    ref: str  # as given or found ("origin/main", "HEAD~")
-    commit: str
+    ref: str  # the name shown: as given or found ("origin/main", "HEAD~", a commit id)
+    commit: str  # changed files are compared with it, and the policy is read from it
     how: str  # one sentence: how the base was chosen
+    source: str = ""  # where the name was resolved ("refs/remotes/origin/main", "HEAD~")
+    tip: str = ""  # the commit `source` names (`commit` may be its merge-base with HEAD)
+    merge_base: str = ""  # of HEAD and `tip`: the head's ledger must keep its events
+
+    @property
+    def summary(self) -> str:
+        """Where the base came from, for people: "refs/remotes/origin/main at 1a2b3c4"."""
+        tip = self.tip or self.commit
+        said = f"{self.source or self.ref} at {tip[:7]}"
+        if self.commit != tip:
+            said += f", whose merge-base with HEAD is {self.commit[:7]}"
+        return f"{said} ({self.how})"
 
 
 def resolve_base(repo: Repository, given: str | None) -> Base | None:
     """The commit to compare against, or None when there is none (a first commit).
 
-    Given a ref, that ref (an unknown ref is bad input). Otherwise the merge-base of
-    HEAD with the default branch (GITHUB_BASE_REF in a pull request, then origin/HEAD,
+    A base that was asked for, by `given` (--base) or by GITHUB_BASE_REF in a pull
+    request, is resolved exactly (see `_resolve_name`) and its merge-base with HEAD
+    must be computable; otherwise this raises UsageError saying to fetch the base:
+    it never falls back to another commit, which would be the change's own. With
+    neither, the merge-base of HEAD with the default branch (origin/HEAD,
     origin/main, origin/master, main, master); when HEAD is on that branch (or none
     exists), HEAD~; with no parent either, None: every file is checked.
     """
     if given is not None:
-        commit = _commit(repo, given)
-        if commit is None:
-            raise UsageError(
-                f"--base {given}: no such commit or ref",
-                "fetch it first (in CI: actions/checkout with fetch-depth: 0), or name another ref",
-            )
-        return Base(given, commit, f"--base {given}")
+        source, tip = _resolve_name(repo, given, f"--base {given}", branch_only=False)
+        merge_base = _merge_base(repo, source, tip)
+        return Base(given, tip, f"--base {given}", source, tip, merge_base)
+    pull_request_base = os.environ.get("GITHUB_BASE_REF", "").strip()
+    if pull_request_base:
+        label = f"GITHUB_BASE_REF={pull_request_base}"
+        source, tip = _resolve_name(repo, pull_request_base, label, branch_only=True)
+        merge_base = _merge_base(repo, source, tip)
+        shown = source.removeprefix("refs/remotes/").removeprefix("refs/heads/")
+        return Base(shown, merge_base, f"the merge-base of HEAD with {label}", source, tip,
+                    merge_base)  # fmt: skip
     head = _commit(repo, "HEAD")
     if head is None:
         return None
-    for branch in _default_branches(repo):
-        tip = _commit(repo, branch)
+    for source, shown in _default_branches(repo):
+        tip = _exact_refs(repo, [source]).get(source)
         if tip is None:
             continue
         try:
@@ -64,26 +102,122 @@ def resolve_base(repo: Repository, given: str | None) -> Base | None:
         except EnvironmentProblem:
             continue  # unrelated histories, or a shallow clone without the base
         if merge_base and merge_base != head:
-            return Base(branch, merge_base, f"the merge-base of HEAD with {branch}")
+            how = f"the merge-base of HEAD with {shown}"
+            return Base(shown, merge_base, how, source, tip, merge_base)
         break
     parent = _commit(repo, "HEAD~")
     if parent is not None:
-        return Base("HEAD~", parent, "HEAD~ (HEAD is on the default branch, or none was found)")
+        how = "HEAD~ (HEAD is on the default branch, or none was found)"
+        return Base("HEAD~", parent, how, "HEAD~", parent, parent)
     return None
 
 
-def _default_branches(repo: Repository) -> list[str]:
-    found: list[str] = []
-    pull_request_base = os.environ.get("GITHUB_BASE_REF", "").strip()
-    if pull_request_base:
-        found.append(f"origin/{pull_request_base}")
+def _resolve_name(repo: Repository, name: str, label: str, *, branch_only: bool) -> tuple[str, str]:
+    """(where `name` was found, its commit), looked up exactly: `git rev-parse` would
+    prefer a tag, and whoever pushes to the repository can push one named like the
+    base branch.
+
+    A branch name NAME is refs/remotes/origin/NAME or refs/heads/NAME; origin/NAME
+    is refs/remotes/origin/NAME; a full commit id is itself; refs/... is that ref;
+    HEAD, HEAD~2 and the like are HEAD's. With `branch_only` (GITHUB_BASE_REF), the
+    name is always a branch name. A name that also exists as a tag, or under two of
+    its places with different commits, is ambiguous: UsageError, as is a name found
+    nowhere.
+    """
+    if not name or name.startswith("-") or any(c in name for c in "\0\n\r"):
+        raise UsageError(f"{label}: not a ref name", "name a branch, a ref or a commit id")
+    if not branch_only and _COMMIT_ID.fullmatch(name):
+        commit = _commit(repo, name)
+        if commit is None:
+            raise UsageError(f"{label}: no such commit or ref (commit {name} is not here)",
+                             FETCH_HINT)  # fmt: skip
+        return f"commit {name[:10]}", commit
+    if not branch_only and _HEAD_RELATIVE.fullmatch(name):
+        commit = _commit(repo, name)
+        if commit is None:
+            raise UsageError(f"{label}: no such commit or ref ({name} has no commit)",
+                             FETCH_HINT)  # fmt: skip
+        return name, commit
+    if not branch_only and name.startswith("refs/"):
+        places, others = [name], []
+    elif not branch_only and name.startswith("origin/"):
+        places, others = [f"refs/remotes/{name}"], [f"refs/heads/{name}", f"refs/tags/{name}"]
+    else:
+        places, others = (
+            [f"refs/remotes/origin/{name}", f"refs/heads/{name}"],
+            [f"refs/tags/{name}"],
+        )
+    found = _exact_refs(repo, [*places, *others])
+    tags = [ref for ref in found if ref.startswith("refs/tags/") and ref not in places]
+    commits = {found[ref] for ref in found if ref not in tags}
+    if tags or len(commits) > 1:
+        listed = ", ".join(f"{ref} ({commit[:7]})" for ref, commit in sorted(found.items()))
+        raise UsageError(
+            f"{label}: the name is ambiguous: {listed}",
+            "name the base exactly (for example --base refs/remotes/origin/BRANCH), and "
+            "delete the tag or branch that shadows it",
+        )
+    for ref in places:
+        if ref in found:
+            if _commit(repo, found[ref]) is None:
+                raise UsageError(f"{label}: {ref} does not name a commit")
+            return ref, found[ref]
+    looked = " or ".join(places)
+    raise UsageError(f"{label}: no such commit or ref (no {looked} in this clone)",
+                     FETCH_HINT.replace("BRANCH", name.removeprefix("origin/")))  # fmt: skip
+
+
+def _exact_refs(repo: Repository, names: list[str]) -> dict[str, str]:
+    """The commits of those of `names` (full ref names) that exist exactly, peeled."""
     try:
-        origin_head = repo.git("symbolic-ref", "-q", "--short", "refs/remotes/origin/HEAD")
-        found.append(origin_head.strip())
+        listing = repo.git("for-each-ref", "--format=%(refname)%00%(objectname)", *names)
     except EnvironmentProblem:
-        pass
+        return {}
+    wanted = set(names)
+    found: dict[str, str] = {}
+    for line in listing.splitlines():
+        ref, _, objectname = line.partition("\0")
+        if ref in wanted:  # for-each-ref also lists refs below a name (refs/tags/main/x)
+            commit = _commit(repo, objectname)  # a tag object is peeled to its commit
+            found[ref] = commit or objectname  # not a commit: still there (for ambiguity)
+    return found
+
+
+def _merge_base(repo: Repository, source: str, tip: str) -> str:
+    """The merge-base of HEAD with `tip`; UsageError when it cannot be computed."""
+    if _commit(repo, "HEAD") is None:
+        raise UsageError("HEAD has no commit: there is nothing to compare with the base")
+    try:
+        found = repo.git("merge-base", "HEAD", tip).strip()
+    except EnvironmentProblem:
+        found = ""
+    if found:
+        return found
+    try:
+        shallow = repo.git("rev-parse", "--is-shallow-repository").strip() == "true"
+    except EnvironmentProblem:
+        shallow = False
+    why = (
+        "this clone is shallow, so the history that joins them is missing"
+        if shallow
+        else "they have no common history here"
+    )
+    branch = source.removeprefix("refs/remotes/origin/").removeprefix("refs/heads/")
+    raise UsageError(f"cannot compute the merge-base of HEAD with {source} ({tip[:7]}): {why}",
+                     FETCH_HINT.replace("BRANCH", branch) if branch != source
+                     else FETCH_HINT)  # fmt: skip
+
+
+def _default_branches(repo: Repository) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    try:
+        origin_head = repo.git("symbolic-ref", "-q", "refs/remotes/origin/HEAD").strip()
+    except EnvironmentProblem:
+        origin_head = ""
+    if origin_head.startswith("refs/remotes/"):
+        found.append((origin_head, origin_head.removeprefix("refs/remotes/")))
     found.extend(_DEFAULT_BRANCHES)
-    return [branch for branch in dict.fromkeys(found) if branch]
+    return list(dict.fromkeys(found))
 
 
 def _commit(repo: Repository, ref: str) -> str | None:
@@ -125,6 +259,164 @@ def _event_ids(data: bytes) -> set[str]:
     return ids
 
 
+@dataclass(frozen=True, slots=True)
+class LedgerChange:
+    """A way the head's ledger departs from the base's that the gate does not accept:
+    a base event deleted or rewritten, an invalid line added, an id used twice."""
+
+    line: int  # 1-based; in the head's ledger, or the base's when `at_base`
+    event_id: str | None
+    reason: str
+    at_base: bool = False
+
+    def __str__(self) -> str:
+        where = f"line {self.line}{' at the base' if self.at_base else ''}"
+        if self.event_id is not None:
+            where += f" (event {self.event_id})"
+        return f"{where}: {self.reason}"
+
+
+def ledger_changes(repo: Repository, base: Base) -> list[LedgerChange]:
+    """How the working tree's ledger departs from the ledger at the merge-base of HEAD
+    with `base` (events there are ones the change started from); see `compare_ledgers`."""
+    relpath = repo.ledger_path.relative_to(repo.root).as_posix()
+    at_base = _show(repo, base.merge_base or base.commit, relpath)
+    path = repo.ledger_path
+    head = path.read_bytes() if path.is_file() else b""
+    return compare_ledgers(at_base or b"", head)
+
+
+def compare_ledgers(base: bytes, head: bytes) -> list[LedgerChange]:
+    """What the ledger `head` does that an append-only ledger grown from `base` must not.
+
+    Every line of `base` must be in `head` (as the same bytes, or the same JSON value:
+    a union merge may reorder lines, and a tool may re-serialise one). Every line of
+    `head` not in `base` is added, and must be an event as the ledger reads it
+    (`foureyes.ledger` decides what is valid) whose id no different line uses; an
+    added line with the id of a base line that is gone rewrote that line. Identical
+    copies of a line (a union merge can repeat one) are one line.
+    """
+    base_lines = _lines(base)
+    head_lines = _lines(head)
+    # Most lines are the same bytes on both sides; only the rest is compared as JSON.
+    base_raw = {raw for _, raw in base_lines}
+    head_raw = {raw for _, raw in head_lines}
+    gone = [(number, raw) for number, raw in base_lines if raw not in head_raw]
+    added = [(number, raw) for number, raw in head_lines if raw not in base_raw]
+    if gone and added:
+        same = {_canonical(raw) for _, raw in gone} & {_canonical(raw) for _, raw in added}
+        same.discard(None)
+        gone = [(number, raw) for number, raw in gone if _canonical(raw) not in same]
+        added = [(number, raw) for number, raw in added if _canonical(raw) not in same]
+    gone_by_id = {_event_id(raw): number for number, raw in reversed(gone)}
+    gone_by_id.pop(None, None)
+    added_lines = {number for number, _ in added}
+    used: dict[str, list[tuple[int, bytes]]] = {}  # id -> (head line, line) using it
+    for number, raw in head_lines:
+        event_id = None if number in added_lines else _event_id(raw)
+        if event_id is not None:
+            used.setdefault(event_id, []).append((number, raw))
+    changes: list[LedgerChange] = []
+    events: list[tuple[int, bytes, Claim]] = []
+    for number, raw in added:
+        try:
+            events.append((number, raw, _parse_event(raw)))
+        except ValueError as error:
+            reason = f"added since the base and not a valid event: {error}"
+            changes.append(LedgerChange(number, _event_id(raw), reason))
+    for number, raw, claim in events:
+        used.setdefault(claim.id, []).append((number, raw))
+    rewritten: set[int] = set()
+    for number, raw, claim in events:
+        replaced = gone_by_id.get(claim.id)
+        if replaced is not None:
+            rewritten.add(replaced)
+            reason = (
+                f"rewritten: the base has a different event {claim.id} (its line "
+                f"{replaced}); ledger events are never changed, only added"
+            )
+            changes.append(LedgerChange(number, claim.id, reason))
+            continue
+        key = _key(raw)  # only lines sharing an id are compared as JSON: few
+        others = sorted({line for line, other in used[claim.id] if _key(other) != key})
+        if others:
+            listed = ", ".join(str(line) for line in others)
+            reason = (
+                f"the id {claim.id} is already used by a different event (line "
+                f"{listed}); the ledger would keep only one of them"
+            )
+            changes.append(LedgerChange(number, claim.id, reason))
+    for number, raw in gone:
+        if number not in rewritten:
+            reason = "deleted since the base; ledger events are never removed"
+            changes.append(LedgerChange(number, _event_id(raw), reason, at_base=True))
+    changes.sort(key=lambda change: (change.at_base, change.line))
+    return changes
+
+
+def _lines(data: bytes) -> list[tuple[int, bytes]]:
+    """The non-blank lines of a ledger's bytes with their 1-based numbers, split as the
+    ledger reads them (a last line without its newline counts)."""
+    return [(number, raw) for number, raw in enumerate(data.split(b"\n"), 1) if raw.strip()]
+
+
+def _json(raw: bytes) -> object:
+    """A line's JSON value; ValueError when it is not UTF-8 JSON."""
+    try:
+        return json.loads(raw.decode("utf-8-sig"))
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
+
+def _canonical(raw: bytes) -> bytes | None:
+    """The line's JSON value written one way (sorted keys, ASCII), or None if not JSON."""
+    try:
+        value = _json(raw)
+        return json.dumps(value, sort_keys=True, ensure_ascii=True).encode("ascii")
+    except (ValueError, RecursionError):
+        return None
+
+
+def _key(raw: bytes) -> bytes:
+    """What makes two lines the same line: their JSON value, else their bytes."""
+    canonical = _canonical(raw)
+    return raw if canonical is None else canonical
+
+
+# How the ledger writes a line's start: {"v":1,"id":"...". In a line without a
+# backslash (no escaped key) holding "id" once, that is the top-level id, for sure.
+_ID_FIRST = re.compile(rb'\{\s*"v"\s*:\s*[0-9]+\s*,\s*"id"\s*:\s*"([^"]*)"')
+
+
+def _event_id(raw: bytes) -> str | None:
+    """The top-level "id" of a line that is a JSON object (valid event or not), or None.
+
+    Read from the line's start when it is written as the ledger writes lines; the
+    JSON is decoded otherwise."""
+    if b"\\" not in raw and raw.count(b'"id"') == 1:
+        found = _ID_FIRST.match(raw.strip())
+        if found is not None:
+            try:
+                return found.group(1).decode("utf-8")
+            except UnicodeDecodeError:
+                return None
+    try:
+        value = _json(raw)
+    except ValueError:
+        return None
+    event_id = value.get("id") if isinstance(value, dict) else None
+    return event_id if isinstance(event_id, str) else None
+
+
+def _parse_event(raw: bytes) -> Claim:
+    """One ledger line as the ledger itself decodes it; ValueError when it is not an
+    event (so "valid" means here what it means to every reader)."""
+    try:
+        return ledger_line(raw)
+    except RecursionError:
+        raise ValueError("not valid JSON (nested too deeply)") from None
+
+
 def policy_at(repo: Repository, commit: str, label: str) -> Policy:
     """The policy as it was at `commit`; errors say which commit they come from."""
 
@@ -135,11 +427,15 @@ def policy_at(repo: Repository, commit: str, label: str) -> Policy:
 
 
 def _show(repo: Repository, commit: str, relpath: str) -> bytes | None:
-    """The content of a file at a commit, or None when it has none."""
+    """The exact bytes of a file at a commit, or None when it has none."""
     try:
-        return repo.git("cat-file", "blob", f"{commit}:{relpath}").encode("utf-8")
-    except EnvironmentProblem:
-        return None
+        done = subprocess.run(
+            ["git", "cat-file", "blob", f"{commit}:{relpath}"],
+            cwd=repo.root, capture_output=True, check=False,
+        )  # fmt: skip
+    except FileNotFoundError:
+        raise EnvironmentProblem("git is not installed or not on PATH", "install git") from None
+    return done.stdout if done.returncode == 0 else None
 
 
 def policy_files_differ(repo: Repository, commit: str, policy: Policy) -> bool:
@@ -177,6 +473,15 @@ class Finding:
     blocking: bool  # below the policy's fail_at level it is reported, not blocking
     reasons: tuple[str, ...]  # why it is not approved, most important first
     may_approve: str  # who can approve it, as a sentence fragment
+
+
+@dataclass(frozen=True, slots=True)
+class Unchecked:
+    """A file with AI claims that could not be read as text (binary, too large): its AI
+    code cannot be judged, so it blocks."""
+
+    path: str
+    reason: str
 
 
 def evaluate(regions: Iterable[Region], policy: Policy) -> list[Finding]:
