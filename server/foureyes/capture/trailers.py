@@ -10,6 +10,12 @@ from it get a lower confidence than a hook's record.
 
 This module is pure: it reads a commit's message and identities; it must not know
 about git, blame, files or the ledger.
+
+Commit messages and identities come from whoever pushed the commits, and the
+policy's markers from whoever edited the policy: neither may make matching slow.
+The policy's markers run under RE2, which matches in time linear in the text
+(Python's `re` backtracks, and `(a+)+$` against a long line never finishes); the
+built-in expressions here are written so that they cannot backtrack.
 """
 
 from __future__ import annotations
@@ -18,14 +24,17 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import re2
+
 from foureyes.model import Identity
 
 # How sure a commit-level mark makes us of each line of the commit: an agent took
 # part, but a person may have written some of the lines it touched.
 TRAILER_CONFIDENCE = 0.6
 
-_TRAILER = re.compile(r"^(?P<key>[A-Za-z][A-Za-z0-9-]*)[ \t]*:[ \t]*(?P<value>\S.*?)\s*$")
-_IDENT = re.compile(r"^(?P<name>.*?)\s*<(?P<email>[^<>]*)>\s*$")
+# Applied to stripped lines, so the value ends where the line does (no lazy `.*?` with
+# a `\s*$` after it, which takes time quadratic in a run of inner spaces).
+_TRAILER = re.compile(r"^(?P<key>[A-Za-z][A-Za-z0-9-]*)[ \t]*:[ \t]*(?P<value>\S.*)$")
 _AIDER_NAME = re.compile(r"^aider\s*(?:\((?P<model>[^)]*)\))?$", re.IGNORECASE)
 _AIDER_SUFFIX = re.compile(r"\s\(aider\)\s*$", re.IGNORECASE)
 _COPILOT_AGENT_EMAIL = re.compile(r"^\d+\+copilot@users\.noreply\.github\.com$", re.IGNORECASE)
@@ -98,36 +107,71 @@ def ai_mark(
     return None
 
 
-def compile_markers(patterns: Iterable[str]) -> list[re.Pattern[str]]:
+MARKER_SYNTAX_HINT = (
+    "ai_markers use RE2 syntax (linear-time matching): no backreferences (\\1), no "
+    "lookahead or lookbehind ((?=, (?!, (?<=, (?<!), no atomic groups or possessive "
+    "quantifiers, and \\z instead of \\Z; see the [history] section of docs/policy.md"
+)
+
+
+class MarkerError(ValueError):
+    """A policy marker RE2 cannot compile; `hint` says what RE2 accepts."""
+
+    def __init__(self, message: str, hint: str = MARKER_SYNTAX_HINT) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+def compile_markers(patterns: Iterable[str]) -> list[re2._Regexp]:
     """Policy patterns, matched case-insensitively against `Key: value` lines (trailers,
     and `Author: Name <email>` / `Committer: ...`). Named groups `agent` and `model`,
-    when present, say who. Raises ValueError naming a pattern that is not a regex."""
+    when present, say who. Compiled by RE2, so matching takes time linear in the line
+    whatever the pattern. Raises MarkerError naming a pattern RE2 cannot compile
+    (not a regex, or a feature RE2 lacks such as a backreference or lookaround)."""
     compiled = []
     for pattern in patterns:
         try:
             compiled.append(_compiled(pattern))
-        except re.error as error:
-            raise ValueError(
-                f"AI marker pattern {pattern!r} is not a valid regex: {error}"
+        except re2.error as error:
+            reason = error.args[0] if error.args else "cannot be compiled"
+            if isinstance(reason, bytes):
+                reason = reason.decode("utf-8", "replace")
+            raise MarkerError(
+                f"AI marker pattern {pattern!r} is not a valid regex for RE2: {reason}"
             ) from None
     return compiled
 
 
-_COMPILED: dict[str, re.Pattern[str]] = {}
+_COMPILED: dict[str, re2._Regexp] = {}
 
 
-def _compiled(pattern: str) -> re.Pattern[str]:
+def _options() -> re2.Options:
+    options = re2.Options()
+    options.case_sensitive = False
+    options.log_errors = False  # the error is raised to the caller, not printed by RE2
+    return options
+
+
+_OPTIONS = _options()
+
+
+def _compiled(pattern: str) -> re2._Regexp:
     found = _COMPILED.get(pattern)
     if found is None:
-        found = _COMPILED[pattern] = re.compile(pattern, re.IGNORECASE)
+        found = _COMPILED[pattern] = re2.compile(pattern, _OPTIONS)
     return found
 
 
 def _split_ident(value: str) -> Identity:
-    match = _IDENT.match(value)
-    if match:
-        return Identity(match["name"].strip(), match["email"].strip())
-    return Identity(value.strip(), "")
+    """`Name <email>` (the last `<...>` at the end), else a bare name. Done with string
+    methods: a lazy regex here took time quadratic in a run of spaces in the name."""
+    text = value.strip()
+    if text.endswith(">"):
+        opening = text.rfind("<")
+        email = text[opening + 1 : -1]
+        if opening >= 0 and ">" not in email:
+            return Identity(text[:opening].strip(), email.strip())
+    return Identity(text, "")
 
 
 def _co_author(value: str) -> tuple[str, str | None] | None:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from foureyes.capture.trailers import compile_markers
+from foureyes.capture.trailers import MarkerError, compile_markers
 from foureyes.errors import UsageError
 from foureyes.model import Identity, RiskLevel, Seniors
 from foureyes.repo import file_stamp
@@ -405,8 +405,8 @@ def _build(table: dict[str, Any], src: _Source, read: Reader) -> Policy:
     ai_markers = _strings(history, ("history", "ai_markers"), src)
     try:
         compile_markers(ai_markers)
-    except ValueError as error:
-        raise src.error(("history", "ai_markers"), str(error)) from None
+    except MarkerError as error:
+        raise src.error(("history", "ai_markers"), str(error), error.hint) from None
 
     return Policy(
         source=".".join(src.prefix) + f" in {src.name}" if src.prefix else src.name,
