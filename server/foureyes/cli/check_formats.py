@@ -1,6 +1,9 @@
 """How `foureyes check` prints its verdict: text, JSON, SARIF 2.1.0, GitHub annotations.
 
 Pure formatting of gate answers; the decisions are made in foureyes.review.gate.
+Reasons, reviewers, paths and notes carry ledger and git text: the text and GitHub
+formats show them through foureyes.untrusted.one_line (one line, no escape
+sequences), and GitHub workflow commands are escaped as GitHub documents.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from foureyes import __version__
 from foureyes.cli.review_common import region_review_json, where
 from foureyes.ledger import LedgerProblem
 from foureyes.review.gate import Base, Finding
+from foureyes.untrusted import one_line
 
 SARIF_SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -58,20 +62,22 @@ def text(verdict: Verdict) -> str:
         mark = "BLOCKS" if finding.blocking else "note"
         out.append("")
         out.append(
-            f"{mark}  {where(region)}  {region.risk.level.value} risk, "
+            f"{mark}  {one_line(where(region))}  {region.risk.level.value} risk, "
             f"{region.review.state.value}, {region.review.approvals} of "
             f"{region.review.approvals_required} approvals  [{region.id}]"
         )
-        out += [f"  - {reason}" for reason in finding.reasons]
-        out.append(f"  can approve: {finding.may_approve}")
-        out.append(f"  approve with: foureyes approve {region.path}:{region.start_line}")
+        out += [f"  - {one_line(reason)}" for reason in finding.reasons]
+        out.append(f"  can approve: {one_line(finding.may_approve)}")
+        out.append(
+            f"  approve with: foureyes approve {one_line(region.path)}:{region.start_line}"
+        )
     if verdict.ledger_problems:
         out.append("")
         label = "BLOCKS" if verdict.ledger_blocks else "warning"
         for problem in verdict.ledger_problems:
-            out.append(f"{label}  {verdict.ledger_path}, {problem}")
+            out.append(f"{label}  {one_line(verdict.ledger_path)}, {one_line(str(problem))}")
     for note in verdict.notes:
-        out.append(f"note: {note}")
+        out.append(f"note: {one_line(note)}")
     out.append("")
     if verdict.passed:
         out.append("PASSED: every AI region checked has the approvals the policy requires.")
@@ -216,7 +222,9 @@ def github(verdict: Verdict) -> str:
             f"AI code needs {region.review.approvals_required - region.review.approvals} more "
             f"senior approval(s) ({region.risk.level.value} risk)"
         )
-        message = "\n".join([*finding.reasons, f"Can approve: {finding.may_approve}"])
+        # One line per reason: the line breaks are ours, never a value's.
+        reasons = [one_line(reason) for reason in finding.reasons]
+        message = "\n".join([*reasons, f"Can approve: {one_line(finding.may_approve)}"])
         lines.append(
             _command(
                 command,
@@ -232,7 +240,7 @@ def github(verdict: Verdict) -> str:
         lines.append(
             _command(
                 command,
-                problem.reason,
+                one_line(problem.reason),
                 file=verdict.ledger_path,
                 line=problem.line,
                 title="Invalid foureyes ledger line",
@@ -243,15 +251,21 @@ def github(verdict: Verdict) -> str:
 
 
 def _command(name: str, message: str, **properties: object) -> str:
-    shown = ",".join(f"{key}={_escape_property(str(value))}" for key, value in properties.items())
+    """A workflow command; GitHub's escaping keeps a value inside its message or property
+    (https://docs.github.com/actions/reference/workflow-commands-for-github-actions)."""
+    shown = ",".join(
+        f"{key}={_escape_property(one_line(str(value)))}" for key, value in properties.items()
+    )
     return f"::{name} {shown}::{_escape_data(message)}"
 
 
 def _escape_data(value: str) -> str:
+    """The message: `%`, CR and LF (a line break would end the command)."""
     return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _escape_property(value: str) -> str:
+    """A property value: also `:` (ends the properties) and `,` (starts the next one)."""
     return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
 
 

@@ -1,4 +1,8 @@
-"""Plain-text views of engine answers for a terminal: blame columns and the status list."""
+"""Plain-text views of engine answers for a terminal: blame columns and the status list.
+
+Agent and model names and paths come from the ledger and git: shown through
+foureyes.untrusted, so they cannot move the cursor or add lines.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from typing import TextIO
 
 from foureyes.anchor import split_lines
 from foureyes.model import AiAuthorship, Contributor, FileReport, Region
+from foureyes.untrusted import code_line, one_line
 
 
 def render_blame(report: FileReport, text: str, out: TextIO) -> None:
@@ -17,7 +22,7 @@ def render_blame(report: FileReport, text: str, out: TextIO) -> None:
         claim = verdict.claim
         agent = model = when = state = ""
         if isinstance(claim, AiAuthorship):
-            agent, model = claim.agent, claim.model or ""
+            agent, model = one_line(claim.agent), one_line(claim.model or "")
         if claim is not None:
             when = claim.at.date().isoformat()
         region = region_of.get(verdict.line)
@@ -25,15 +30,15 @@ def render_blame(report: FileReport, text: str, out: TextIO) -> None:
             state = region.review.state.value
         out.write(
             f"{verdict.line:>{width}} {verdict.contributor.value:<7} {agent[:14]:<14} "
-            f"{model[:16]:<16} {when:<10} {state:<17} | {content}\n"
+            f"{model[:16]:<16} {when:<10} {state:<17} | {code_line(content)}\n"
         )
 
 
 def describe_region(region: Region) -> str:
     review = region.review
-    who = ", ".join(region.agents) or "unknown agent"
+    who = ", ".join(one_line(agent) for agent in region.agents) or "unknown agent"
     if region.models:
-        who += f" ({', '.join(region.models)})"
+        who += f" ({', '.join(one_line(model) for model in region.models)})"
     lines = f"{len(region.lines)} lines"
     if region.mixed_lines:
         lines += f", {region.mixed_lines} changed by a person"
@@ -49,9 +54,9 @@ def render_status(reports: Sequence[FileReport], out: TextIO) -> None:
             "Record some with: foureyes mark --ai PATH:START-END --agent NAME\n"
         )
         return
-    width = max(len(f"{r.path}:{r.start_line}-{r.end_line}") for r in regions)
+    width = max(len(_where(r)) for r in regions)
     for region in regions:
-        where = f"{region.path}:{region.start_line}-{region.end_line}"
+        where = _where(region)
         out.write(f"{where:<{width}}  {describe_region(region)}\n")
     states = Counter(region.review.state.value for region in regions)
     files = len({region.path for region in regions})
@@ -59,3 +64,7 @@ def render_status(reports: Sequence[FileReport], out: TextIO) -> None:
     noun = "region" if len(regions) == 1 else "regions"
     files_noun = "file" if files == 1 else "files"
     out.write(f"\n{len(regions)} AI {noun} in {files} {files_noun}: {breakdown}\n")
+
+
+def _where(region: Region) -> str:
+    return one_line(f"{region.path}:{region.start_line}-{region.end_line}")

@@ -2,7 +2,9 @@
 
 Pure functions of a report, the document's lines and the position codec, so they
 run in worker threads and are easy to test. Must not send anything or touch the
-ledger.
+ledger. Agent and model names, identities, notes and reviewers come from ledger
+lines: plain strings show them through foureyes.untrusted.one_line, the hover's
+Markdown through markdown_text, so a value cannot add a line of its own.
 """
 
 from __future__ import annotations
@@ -16,7 +18,16 @@ from pygls.workspace.position_codec import PositionCodec
 
 from foureyes.lru import Lru
 from foureyes.lsp.settings import SEVERITY_NAMES, Settings
-from foureyes.model import AiAuthorship, Contributor, FileReport, Region, ReviewState, RiskLevel
+from foureyes.model import (
+    AiAuthorship,
+    Contributor,
+    FileReport,
+    Identity,
+    Region,
+    ReviewState,
+    RiskLevel,
+)
+from foureyes.untrusted import markdown_code, markdown_text, one_line
 
 SOURCE = "foureyes"
 _DOCS = Path(__file__).resolve().parents[3] / "docs" / "diagnostics.md"
@@ -34,20 +45,23 @@ def diagnostic_code(state: ReviewState) -> str:
 
 
 def region_range(region: Region, lines: Sequence[str], codec: PositionCodec) -> types.Range:
-    """From the start of the region's first line to the end of its last, in client units."""
-    last = region.end_line - 1
+    """From the start of the region's first line to the end of its last, in client units.
+    Lines count from 1; a line below 1 is shown on the first line, never at line -1."""
+    first = max(region.start_line - 1, 0)
+    last = max(region.end_line - 1, first)
     end_text = lines[last] if last < len(lines) else ""
     return types.Range(
-        start=types.Position(line=region.start_line - 1, character=0),
+        start=types.Position(line=first, character=0),
         end=types.Position(line=last, character=codec.client_num_units(end_text)),
     )
 
 
 def line_range(line: int, lines: Sequence[str], codec: PositionCodec) -> types.Range:
-    text = lines[line - 1] if line - 1 < len(lines) else ""
+    index = max(line - 1, 0)
+    text = lines[index] if index < len(lines) else ""
     return types.Range(
-        start=types.Position(line=line - 1, character=0),
-        end=types.Position(line=line - 1, character=codec.client_num_units(text)),
+        start=types.Position(line=index, character=0),
+        end=types.Position(line=index, character=codec.client_num_units(text)),
     )
 
 
@@ -62,8 +76,9 @@ def age(then: datetime, now: datetime | None = None) -> str:
 
 def provenance(region: Region) -> str:
     """'claude-code (claude-opus-4-6)' or 'claude-code, cursor'."""
-    who = ", ".join(region.agents) or "an AI agent"
-    return f"{who} ({', '.join(region.models)})" if region.models else who
+    who = ", ".join(one_line(agent) for agent in region.agents) or "an AI agent"
+    models = ", ".join(one_line(model) for model in region.models)
+    return f"{who} ({models})" if region.models else who
 
 
 def severity_of(
@@ -136,7 +151,7 @@ def diagnostic_message(region: Region) -> str:
         f"{region.risk.level.value} risk ({region.risk.score})",
     ]
     for reason in region.risk.top_reasons[:2]:
-        parts.append(reason.message.removeprefix("This AI code "))
+        parts.append(one_line(reason.message.removeprefix("This AI code ")))
     if region.mixed_lines:
         lines = "line" if region.mixed_lines == 1 else "lines"
         parts.append(f"{region.mixed_lines} {lines} changed by a person since")
@@ -152,7 +167,7 @@ def _related(
     related = [
         types.DiagnosticRelatedInformation(
             location=types.Location(uri=uri, range=line_range(reason.start_line, lines, codec)),
-            message=reason.message + (f" ({reason.cwe})" if reason.cwe else ""),
+            message=one_line(reason.message) + (f" ({reason.cwe})" if reason.cwe else ""),
         )
         for reason in region.risk.top_reasons
         if reason.start_line is not None and reason.start_line <= len(lines)
@@ -186,7 +201,7 @@ def hover_markdown(region: Region, line: int) -> str:
     risk = region.risk
     out.append(f"**Risk: {risk.level.value}** ({risk.score}/100)")
     out.extend(
-        f"- {reason.message}" + (f" ({reason.cwe})" if reason.cwe else "")
+        f"- {markdown_text(reason.message)}" + (f" ({reason.cwe})" if reason.cwe else "")
         + (f", line {reason.start_line}" if reason.start_line else "")
         for reason in risk.top_reasons
     )  # fmt: skip
@@ -201,15 +216,21 @@ def hover_markdown(region: Region, line: int) -> str:
         out.append("*This line* was written by the agent and later changed by a person.")
         out.append("")
     if review.approvers:
-        out.append("Approved by " + ", ".join(str(person) for person in review.approvers))
+        out.append("Approved by " + ", ".join(_person(person) for person in review.approvers))
     for request in review.requests:
-        asked = ", ".join(request.reviewers) or "any senior reviewer"
-        note = f": {request.note}" if request.note else ""
-        out.append(f"Review requested by {request.by} from {asked}{note}")
+        asked = ", ".join(markdown_text(who) for who in request.reviewers) or "any senior reviewer"
+        note = f": {markdown_text(request.note)}" if request.note else ""
+        out.append(f"Review requested by {_person(request.by)} from {asked}{note}")
     for change in review.changes_requested:
-        note = f": {change.note}" if change.note else ""
-        out.append(f"Changes requested by {change.by}{note}")
+        note = f": {markdown_text(change.note)}" if change.note else ""
+        out.append(f"Changes requested by {_person(change.by)}{note}")
     return "\n".join(out).strip() + "\n"
+
+
+def _person(who: Identity) -> str:
+    """`Name <email>` in Markdown, each part escaped on its own."""
+    email = f"<{markdown_text(who.email)}>"
+    return f"{markdown_text(who.name)} {email}" if who.name else email
 
 
 def _claim_rows(claim: AiAuthorship) -> list[str]:
@@ -217,14 +238,14 @@ def _claim_rows(claim: AiAuthorship) -> list[str]:
     rows = [
         "| | |",
         "|---|---|",
-        f"| agent | {claim.agent} |",
-        f"| model | {claim.model or 'unknown'} |",
+        f"| agent | {markdown_text(claim.agent)} |",
+        f"| model | {markdown_text(claim.model) if claim.model else 'unknown'} |",
     ]
     if claim.session:
-        rows.append(f"| session | `{claim.session}` |")
+        rows.append(f"| session | {markdown_code(claim.session)} |")
     rows += [
-        f"| recorded | {when} ({age(claim.at)}) by {claim.by} |",
-        f"| source | {claim.source}, confidence {claim.confidence:.2f} |",
+        f"| recorded | {when} ({age(claim.at)}) by {_person(claim.by)} |",
+        f"| source | {markdown_text(claim.source)}, confidence {claim.confidence:.2f} |",
         f"| lines replaced | {claim.replaced} |",
     ]
     return rows
@@ -236,7 +257,7 @@ def code_lenses(
     """A status lens per region with one click to the next step, and Approve when allowed."""
     lenses: list[types.CodeLens] = []
     for region in report.regions:
-        position = types.Position(line=region.start_line - 1, character=0)
+        position = types.Position(line=max(region.start_line - 1, 0), character=0)
         where = types.Range(start=position, end=position)
         review = region.review
         status = (

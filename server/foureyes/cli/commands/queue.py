@@ -10,6 +10,7 @@ from foureyes.engine import Engine
 from foureyes.model import Region, ReviewState
 from foureyes.repo import Repository
 from foureyes.review.actions import approval_refusal
+from foureyes.untrusted import one_line
 
 # Within one risk level: what a reviewer should look at first.
 _STATE_ORDER = {
@@ -42,13 +43,13 @@ def run(args: argparse.Namespace) -> int:
     if not waiting:
         print("Nothing awaits review." if not args.mine else "Nothing awaits your review.")
         return EXIT_OK
-    width = max(len(where(r)) for r in waiting)
+    width = max(len(one_line(where(r))) for r in waiting)
     for region in waiting:
         review = region.review
         asked = sorted({who for request in review.requests for who in request.reviewers})
-        who = ", ".join(asked or review.suggested) or "any senior"
+        who = ", ".join(one_line(name) for name in asked or review.suggested) or "any senior"
         print(
-            f"{region.id}  {where(region):<{width}}  {region.risk.level.value:<8} "
+            f"{region.id}  {one_line(where(region)):<{width}}  {region.risk.level.value:<8} "
             f"{review.state.value:<17} {review.approvals}/{review.approvals_required}  "
             f"{'asked' if asked else 'ask'}: {who}"
         )

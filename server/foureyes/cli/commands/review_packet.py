@@ -1,20 +1,26 @@
 """`foureyes review-packet REGION`: a Markdown packet about one AI region to paste into
 a chat or a pull request: the code, its provenance, what it replaced, its risk, its
-review so far, and who is asked or may approve."""
+review so far, and who is asked or may approve.
+
+Everything in it that comes from the ledger or git (names, emails, notes, paths,
+the code) goes through foureyes.untrusted, so a value stays inside the line the
+packet puts it on: a note cannot add an "Approved by:" line of its own.
+"""
 
 from __future__ import annotations
 
 import argparse
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import PurePosixPath
 
 from foureyes.anchor import split_lines
 from foureyes.cli.common import EXIT_OK, Subcommands, add_command
 from foureyes.cli.review_common import add_region_argument, find_region, where
 from foureyes.engine import Engine
-from foureyes.model import AiAuthorship, Region
+from foureyes.model import AiAuthorship, Identity, Region
 from foureyes.repo import Repository
+from foureyes.untrusted import code_line, markdown_code, markdown_text
 
 _LANGUAGES = {
     ".py": "python", ".js": "javascript", ".jsx": "jsx", ".ts": "typescript",
@@ -45,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
 
 def packet(region: Region, lines: Sequence[str]) -> str:
     review = region.review
-    out: list[str] = [f"## Review request: `{where(region)}`", ""]
+    out: list[str] = [f"## Review request: {markdown_code(where(region))}", ""]
     out.append(
         f"**{len(region.lines)} AI-written line{'s' if len(region.lines) != 1 else ''}**"
         + (f" ({region.mixed_lines} since changed by a person)" if region.mixed_lines else "")
@@ -66,45 +72,62 @@ def packet(region: Region, lines: Sequence[str]) -> str:
     )
     out += ["", "### Risk", ""]
     if region.risk.reasons:
-        out += [f"- {reason.message}" for reason in region.risk.reasons]
+        out += [f"- {markdown_text(reason.message)}" for reason in region.risk.reasons]
     else:
         out.append(f"{region.risk.level.value.capitalize()}: no specific risk found.")
     out += ["", "### Review", ""]
     asked = sorted({who for request in review.requests for who in request.reviewers})
-    out.append(f"- Asked: {', '.join(asked) if asked else 'nobody yet'}")
+    out.append(f"- Asked: {_list(asked) or 'nobody yet'}")
     for request in review.requests:
         if request.note:
-            out.append(f"- Note from {request.by.email}: {request.note}")
+            out.append(
+                f"- Note from {markdown_text(request.by.email)}: {markdown_text(request.note)}"
+            )
     for change in review.changes_requested:
-        out.append(f"- Changes requested by {change.by.email}: {change.note or '(no note)'}")
-    approvers = ", ".join(p.email for p in review.approvers)
+        note = markdown_text(change.note) if change.note else "(no note)"
+        out.append(f"- Changes requested by {markdown_text(change.by.email)}: {note}")
+    approvers = _list(p.email for p in review.approvers)
     out.append(f"- Approved by: {approvers or 'nobody yet'}")
     for discounted in review.discounted:
         out.append(
-            f"- Not counted: approval by {discounted.approval.by.email}: {discounted.reason}"
+            f"- Not counted: approval by {markdown_text(discounted.approval.by.email)}: "
+            f"{markdown_text(discounted.reason)}"
         )
-    out.append(f"- May approve: {', '.join(review.seniors.entries) or 'nobody'}"
+    out.append(f"- May approve: {_list(review.seniors.entries) or 'nobody'}"
                " (never the person who recorded the code)")  # fmt: skip
     out += ["", "### The code", ""]
     body = lines[region.start_line - 1 : region.end_line]
     width = len(str(region.end_line))
-    numbered = [f"{n:>{width}}  {line}" for n, line in enumerate(body, start=region.start_line)]
+    numbered = [
+        f"{n:>{width}}  {code_line(line)}" for n, line in enumerate(body, start=region.start_line)
+    ]
     fence = "`" * max(3, _longest_backticks(body) + 1)
     language = _LANGUAGES.get(PurePosixPath(region.path).suffix.lower(), "")
     out += [f"{fence}{language}", *numbered, fence, ""]
-    out.append(f"Approve with `foureyes approve {region.path}:{region.start_line}`; "
-               f"ask for changes with `foureyes reject {region.path}:{region.start_line} "
-               '--note "..."`.')  # fmt: skip
+    at = f"{region.path}:{region.start_line}"
+    approve = markdown_code(f"foureyes approve {at}")
+    reject = markdown_code(f'foureyes reject {at} --note "..."')
+    out.append(f"Approve with {approve}; ask for changes with {reject}.")
     return "\n".join(out) + "\n"
 
 
 def _provenance(claim: AiAuthorship) -> str:
-    agent = claim.agent + (f" ({claim.model})" if claim.model else "")
+    agent = markdown_text(claim.agent) + (f" ({markdown_text(claim.model)})" if claim.model else "")
     when = claim.at.isoformat(timespec="minutes").replace("+00:00", "Z")
-    details = [f"source: {claim.source}", f"confidence {claim.confidence:g}"]
+    details = [f"source: {markdown_text(claim.source)}", f"confidence {claim.confidence:g}"]
     if claim.session:
-        details.append(f"session `{claim.session}`")
-    return f"- {agent}, recorded by {claim.by} on {when} ({'; '.join(details)})"
+        details.append(f"session {markdown_code(claim.session)}")
+    return f"- {agent}, recorded by {_person(claim.by)} on {when} ({'; '.join(details)})"
+
+
+def _person(who: Identity) -> str:
+    """`Name <email>` as the packet writes it, each part escaped on its own."""
+    email = f"<{markdown_text(who.email)}>"
+    return f"{markdown_text(who.name)} {email}" if who.name else email
+
+
+def _list(values: Iterable[str]) -> str:
+    return ", ".join(markdown_text(value) for value in values)
 
 
 def _longest_backticks(lines: Sequence[str]) -> int:
