@@ -30,7 +30,7 @@ from foureyes.anchor import split_lines
 from foureyes.capture.history import history_state
 from foureyes.engine import Engine
 from foureyes.errors import FoureyesError
-from foureyes.lsp import actions, present
+from foureyes.lsp import actions, positions, present
 from foureyes.lsp.session import Located, Session
 from foureyes.lsp.settings import Settings, parse_settings
 from foureyes.model import FileReport, Region, ReviewState, RiskLevel
@@ -49,7 +49,10 @@ SUMMARY = "foureyes/summary"
 class FoureyesServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__(
-            "foureyes", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental
+            "foureyes",
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=positions.Protocol,  # answers requests with invalid positions
         )
         self.session = Session()
         self.settings = Settings()
@@ -492,12 +495,17 @@ def create_server() -> FoureyesServer:
         found = await ls.report(params.text_document.uri)
         if found is None:
             return None
-        located, report, _ = found
+        located, report, document = found
+        selected = positions.selection(
+            params.range, report.text_lines or split_lines(document.source)
+        )
+        if selected is None:
+            return []  # the selection starts past the end of the document
         identity = await ls.in_worker(ls.session.identity, located.engine)
         return actions.build(
             params.text_document.uri,
             report,
-            params.range,
+            selected,
             params.context.diagnostics,
             identity,
             ls.support,
@@ -533,17 +541,16 @@ def create_server() -> FoureyesServer:
         if found is None:
             return None
         _, report, document = found
-        region = report.region_at(params.position.line + 1)
-        if region is None:
+        lines = report.text_lines or split_lines(document.source)
+        line = positions.line_of(params.position, lines)
+        region = report.region_at(line) if line is not None else None
+        if line is None or region is None:
             return None
         return types.Hover(
             contents=types.MarkupContent(
-                kind=types.MarkupKind.Markdown,
-                value=present.hover_markdown(region, params.position.line + 1),
+                kind=types.MarkupKind.Markdown, value=present.hover_markdown(region, line)
             ),
-            range=present.region_range(
-                region, split_lines(document.source), document.position_codec
-            ),
+            range=present.region_range(region, lines, document.position_codec),
         )
 
     for name in actions.COMMANDS:
