@@ -68,9 +68,7 @@ def text(verdict: Verdict) -> str:
         )
         out += [f"  - {one_line(reason)}" for reason in finding.reasons]
         out.append(f"  can approve: {one_line(finding.may_approve)}")
-        out.append(
-            f"  approve with: foureyes approve {one_line(region.path)}:{region.start_line}"
-        )
+        out.append(f"  approve with: foureyes approve {one_line(region.path)}:{region.start_line}")
     if verdict.ledger_problems:
         out.append("")
         label = "BLOCKS" if verdict.ledger_blocks else "warning"
