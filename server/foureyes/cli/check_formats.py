@@ -16,7 +16,7 @@ from urllib.parse import quote
 from foureyes import __version__
 from foureyes.cli.review_common import region_review_json, where
 from foureyes.ledger import LedgerProblem
-from foureyes.review.gate import Base, Finding
+from foureyes.review.gate import Base, Finding, LedgerChange, Unchecked
 from foureyes.untrusted import one_line
 
 SARIF_SCHEMA = (
@@ -24,6 +24,8 @@ SARIF_SCHEMA = (
 )
 RULE_UNAPPROVED = "foureyes/unapproved-ai-code"
 RULE_LEDGER = "foureyes/ledger-problem"
+RULE_LEDGER_CHANGED = "foureyes/ledger-changed"
+RULE_UNCHECKED = "foureyes/unchecked-file"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +43,10 @@ class Verdict:
     ledger_blocks: bool
     policy: str  # where the policy came from
     notes: tuple[str, ...]  # things worth a word that do not change the verdict
+    # Base events the ledger lost or changed, invalid lines and reused ids it gained:
+    # each blocks, whatever check.ledger_problems says.
+    ledger_changes: tuple[LedgerChange, ...] = ()
+    unchecked: tuple[Unchecked, ...] = ()  # files with AI claims that could not be read
 
 
 def _scope_text(verdict: Verdict) -> str:
@@ -57,6 +63,8 @@ def text(verdict: Verdict) -> str:
     blocking = [f for f in verdict.findings if f.blocking]
     regions = f"{verdict.regions} AI region{'s' if verdict.regions != 1 else ''}"
     out.append(f"foureyes check: {regions} in {_scope_text(verdict)}; policy: {verdict.policy}")
+    if verdict.base is not None:
+        out.append(f"base: {one_line(verdict.base.summary)}")
     for finding in verdict.findings:
         region = finding.region
         mark = "BLOCKS" if finding.blocking else "note"
@@ -74,6 +82,12 @@ def text(verdict: Verdict) -> str:
         label = "BLOCKS" if verdict.ledger_blocks else "warning"
         for problem in verdict.ledger_problems:
             out.append(f"{label}  {one_line(verdict.ledger_path)}, {one_line(str(problem))}")
+    if verdict.unchecked or verdict.ledger_changes:
+        out.append("")
+    for file in verdict.unchecked:
+        out.append(f"BLOCKS  {one_line(file.path)} could not be checked: {one_line(file.reason)}")
+    for change in verdict.ledger_changes:
+        out.append(f"BLOCKS  {one_line(verdict.ledger_path)}, {one_line(str(change))}")
     for note in verdict.notes:
         out.append(f"note: {one_line(note)}")
     out.append("")
@@ -87,6 +101,17 @@ def text(verdict: Verdict) -> str:
                 f"{len(blocking)} AI region{'s' if plural else ''} "
                 f"lack{'' if plural else 's'} the approvals the policy requires"
             )
+        if verdict.unchecked:
+            plural = len(verdict.unchecked) != 1
+            problems.append(
+                f"{len(verdict.unchecked)} file{'s' if plural else ''} with AI claims could "
+                "not be checked"
+            )
+        if verdict.ledger_changes:
+            problems.append(
+                "the ledger does not keep the base's events as they were, or gained lines "
+                "that are not valid events"
+            )
         if verdict.ledger_blocks and verdict.ledger_problems:
             problems.append('the ledger has invalid lines (check.ledger_problems = "fail")')
         out.append(f"FAILED: {'; '.join(problems)}.")
@@ -98,7 +123,16 @@ def json_data(verdict: Verdict) -> dict[str, Any]:
     return {
         "passed": verdict.passed,
         "scope": verdict.scope,
-        "base": {"ref": base.ref, "commit": base.commit, "how": base.how} if base else None,
+        "base": {
+            "ref": base.ref,
+            "commit": base.commit,
+            "how": base.how,
+            "source": base.source,
+            "tip": base.tip,
+            "merge_base": base.merge_base,
+        }
+        if base
+        else None,
         "policy": verdict.policy,
         "files": list(verdict.files),
         "regions": verdict.regions,
@@ -114,6 +148,16 @@ def json_data(verdict: Verdict) -> dict[str, Any]:
         "ledger_problems": [
             {"line": problem.line, "reason": problem.reason} for problem in verdict.ledger_problems
         ],
+        "ledger_changes": [
+            {
+                "line": change.line,
+                "at_base": change.at_base,
+                "event": change.event_id,
+                "reason": change.reason,
+            }
+            for change in verdict.ledger_changes
+        ],
+        "unchecked": [{"path": file.path, "reason": file.reason} for file in verdict.unchecked],
         "notes": list(verdict.notes),
     }
 
@@ -141,6 +185,23 @@ def sarif(verdict: Verdict) -> dict[str, Any]:
             "name": "LedgerProblem",
             "shortDescription": {"text": "A line of the foureyes ledger is invalid"},
             "defaultConfiguration": {"level": "warning"},
+        },
+        {
+            "id": RULE_LEDGER_CHANGED,
+            "name": "LedgerChanged",
+            "shortDescription": {
+                "text": "The ledger lost or changed an event of the base, or gained a line "
+                "that is not a valid event"
+            },
+            "defaultConfiguration": {"level": "error"},
+        },
+        {
+            "id": RULE_UNCHECKED,
+            "name": "UncheckedFile",
+            "shortDescription": {
+                "text": "A file with AI-written code could not be checked (binary or too large)"
+            },
+            "defaultConfiguration": {"level": "error"},
         },
     ]
     results: list[dict[str, Any]] = []
@@ -177,6 +238,31 @@ def sarif(verdict: Verdict) -> dict[str, Any]:
                 "locations": [_location(verdict.ledger_path, problem.line, problem.line)],
             }
         )
+    for change in verdict.ledger_changes:
+        location = (
+            _location(verdict.ledger_path, None, None)
+            if change.at_base
+            else _location(verdict.ledger_path, change.line, change.line)
+        )
+        results.append(
+            {
+                "ruleId": RULE_LEDGER_CHANGED,
+                "ruleIndex": 2,
+                "level": "error",
+                "message": {"text": str(change)},
+                "locations": [location],
+            }
+        )
+    for file in verdict.unchecked:
+        results.append(
+            {
+                "ruleId": RULE_UNCHECKED,
+                "ruleIndex": 3,
+                "level": "error",
+                "message": {"text": f"{file.path} could not be checked: {file.reason}"},
+                "locations": [_location(file.path, None, None)],
+            }
+        )
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -190,19 +276,23 @@ def sarif(verdict: Verdict) -> dict[str, Any]:
         "columnKind": "unicodeCodePoints",
     }
     if verdict.base is not None:
-        run["properties"] = {"base": verdict.base.commit, "scope": verdict.scope}
+        run["properties"] = {
+            "base": verdict.base.commit,
+            "baseSource": verdict.base.source,
+            "scope": verdict.scope,
+        }
     else:
         run["properties"] = {"scope": verdict.scope}
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
-def _location(path: str, start: int, end: int) -> dict[str, Any]:
-    return {
-        "physicalLocation": {
-            "artifactLocation": {"uri": _uri(path), "uriBaseId": "%SRCROOT%"},
-            "region": {"startLine": start, "endLine": end},
-        }
+def _location(path: str, start: int | None, end: int | None) -> dict[str, Any]:
+    physical: dict[str, Any] = {
+        "artifactLocation": {"uri": _uri(path), "uriBaseId": "%SRCROOT%"},
     }
+    if start is not None and end is not None:
+        physical["region"] = {"startLine": start, "endLine": end}
+    return {"physicalLocation": physical}
 
 
 def _uri(path: str) -> str:
@@ -242,6 +332,22 @@ def github(verdict: Verdict) -> str:
                 file=verdict.ledger_path,
                 line=problem.line,
                 title="Invalid foureyes ledger line",
+            )
+        )
+    for change in verdict.ledger_changes:
+        place: dict[str, object] = {"file": verdict.ledger_path}
+        if not change.at_base:
+            place["line"] = change.line
+        lines.append(
+            _command("error", one_line(str(change)), **place, title="foureyes ledger changed")
+        )
+    for file in verdict.unchecked:
+        lines.append(
+            _command(
+                "error",
+                one_line(f"{file.path} could not be checked: {file.reason}"),
+                file=file.path,
+                title="File with AI code could not be checked",
             )
         )
     lines.append(text(verdict).rstrip("\n").splitlines()[-1])
