@@ -581,11 +581,15 @@ def test_whitespace_only_change_is_reformatted() -> None:
     }
 
 
-def test_trailing_whitespace_is_not_a_change() -> None:
+def test_trailing_whitespace_is_a_change_of_whitespace() -> None:
+    """The line is still the claimed one (reformatted: still AI), but it is not the text
+    an approval covered: trailing spaces can be content (in a string, after `\\`)."""
     anchor = claim(PY, 12, 15)
     current = list(PY)
     current[12] += "   "
-    assert found(anchor, current) == {12 + k: LineMatch(SAME, k) for k in range(4)}
+    assert found(anchor, current) == {
+        13: LineMatch(REFORMATTED, 1), **{12 + k: LineMatch(SAME, k) for k in (0, 2, 3)}
+    }
 
 
 def test_line_inserted_between_two_claimed_lines() -> None:

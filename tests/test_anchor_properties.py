@@ -30,7 +30,6 @@ from foureyes.anchor import (
     CONTEXT_LINES,
     Match,
     TextIndex,
-    exact_hash,
     is_trivial,
     line_hash,
     make_anchor,
@@ -271,7 +270,7 @@ def _check(scenario: Scenario) -> None:
                 and found is not None
                 and found.claim_line == line.origin - scenario.claimed.start
             ):
-                unchanged = exact_hash(line.text) == exact_hash(scenario.original[line.origin])
+                unchanged = line.text == scenario.original[line.origin]
                 assert found.match is (Match.SAME if unchanged else Match.REFORMATTED)
         elif claimed_origin:
             # 3. Rewritten to fresh content: never unchanged.
@@ -423,7 +422,7 @@ def test_a_single_edit_inside_the_block_affects_only_its_line(edit: SingleEdit) 
             reading = {}
             for p, (_, k) in claimed.items():
                 if p != gone:
-                    same = exact_hash(edit.current[p - (p > gone)]) == exact_hash(edit.original[p])
+                    same = edit.current[p - (p > gone)] == edit.original[p]
                     reading[p - (p > gone)] = (Match.SAME if same else Match.REFORMATTED, k)
             readings.append(view(reading))
         assert view(found) in readings
@@ -435,6 +434,6 @@ def test_a_single_edit_inside_the_block_affects_only_its_line(edit: SingleEdit) 
         expected = {p + (p > at): m for p, m in claimed.items()}
         expected[at + 1] = (Match.INSERTED, None)
     else:
-        same = exact_hash(edit.current[at]) == exact_hash(edit.original[at])
+        same = edit.current[at] == edit.original[at]  # trailing whitespace counts
         expected[at] = (Match.SAME if same else Match.REFORMATTED, edit.k)
     assert found == expected

@@ -90,6 +90,49 @@ def exact_hash(line: str) -> str:
 
 
 @lru_cache(maxsize=200_000)
+def raw_hash(line: str) -> str:
+    """Hash of the exact text, trailing whitespace included: what an approval covers
+    (trailing spaces can be content: inside a string literal, after a backslash)."""
+    return hashlib.blake2b(line.encode("utf-8", "surrogatepass"), digest_size=4).hexdigest()
+
+
+_WORD_TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+")
+# A comment at the end of a line, after code ("x = 1  # ok", "f();  // note").
+_TRAILING_COMMENT = re.compile(r"\s(?:#|//|/\*|--).*$")
+SKETCH_TOKENS = 8
+# At least this share of tokens in common makes an edited line still the claimed one.
+# An appended comment keeps all of them; one renamed name of five keeps 0.67; two lines
+# of the same shape with other names share almost none (punctuation does not count).
+RECOGNISED = 0.6
+
+
+@lru_cache(maxsize=200_000)
+def line_sketch(line: str) -> str:
+    """A bottom-k sketch of a line's words: the smallest eight 16-bit hashes of its
+    names, numbers and words (the nth occurrence of a word counts as its own token; a
+    trailing comment and punctuation do not count), as hex. Two sketches estimate how
+    many words two lines share (`similarity`)."""
+    code = _TRAILING_COMMENT.sub("", line)
+    seen: dict[str, int] = {}
+    hashes = set()
+    for token in _WORD_TOKEN.findall(code):
+        seen[token] = seen.get(token, 0) + 1
+        keyed = f"{token}\x00{seen[token]}".encode("utf-8", "surrogatepass")
+        hashes.add(int.from_bytes(hashlib.blake2b(keyed, digest_size=2).digest(), "big"))
+    return "".join(f"{value:04x}" for value in sorted(hashes)[:SKETCH_TOKENS])
+
+
+def similarity(first: str, second: str) -> float:
+    """Estimated Jaccard similarity of the token sets two sketches were made from."""
+    a, b = set(_parts(first)), set(_parts(second))
+    if not a or not b:
+        return 0.0
+    smallest = sorted(a | b)[:SKETCH_TOKENS]
+    both = a & b
+    return sum(1 for value in smallest if value in both) / len(smallest)
+
+
+@lru_cache(maxsize=200_000)
 def is_trivial(line: str) -> bool:
     """A line that cannot identify code on its own: blank, punctuation, a lone keyword."""
     loose = loose_text(line)
@@ -151,6 +194,13 @@ class TextIndex:
     def exact(self, position: int) -> str:
         return exact_hash(self.lines[position])
 
+    def unchanged(self, anchor: Anchor, claim_line: int, position: int) -> bool:
+        """Whether the line at `position` is exactly claimed line `claim_line` (its
+        trailing whitespace too, where the anchor recorded it)."""
+        if anchor.exact[claim_line] != exact_hash(self.lines[position]):
+            return False
+        return not anchor.raw or anchor.raw[claim_line] == raw_hash(self.lines[position])
+
     def __len__(self) -> int:
         return len(self.lines)
 
@@ -169,6 +219,8 @@ def make_anchor(lines: Sequence[str], start: int, end: int) -> Anchor:
         exact=tuple(exact_hash(line) for line in block),
         before=tuple(line_hash(line) for line in before),
         after=tuple(line_hash(line) for line in after),
+        raw=tuple(raw_hash(line) for line in block),
+        sketch=tuple(line_sketch(line) for line in block),
     )
 
 
@@ -197,10 +249,128 @@ def resolve(anchor: Anchor, index: TextIndex) -> dict[int, LineMatch]:
     for s, position in pairs.items():
         if block_lo <= s < block_hi:
             claim_line = s - block_lo
-            same = anchor.exact[claim_line] == index.exact(position)
+            same = index.unchanged(anchor, claim_line, position)
             result[position] = LineMatch(Match.SAME if same else Match.REFORMATTED, claim_line)
     _classify_gaps(anchor, sequence, block_lo, block_hi, pairs, index, result)
+    if anchor.sketch and len(result) < len(anchor.lines):
+        _recognise(anchor, block_lo, pairs, index, result)
     return result
+
+
+# How far from where a block should be a line that lost every exact anchor is looked
+# for: edits in place, not moves (a moved and rewritten block is no longer the claim).
+_RECOGNISE_REACH = 50
+_MIN_TOKENS = 3
+
+
+def _recognise(
+    anchor: Anchor,
+    block_lo: int,
+    pairs: dict[int, int],
+    index: TextIndex,
+    result: dict[int, LineMatch],
+) -> None:
+    """Phase 3: claimed lines still missing, found by similarity where they should be.
+
+    A line a person edited (a comment appended, a name changed) has lost its hashes,
+    and so has its context when that was edited too; it is still AI-derived code and
+    must read as edited (mixed), never as unknown. Each run of missing claimed lines
+    is looked for between the anchors around it (or, when nothing was found, around
+    the recorded line), and matched in order, one current line per claimed line.
+    """
+    found = {m.claim_line for m in result.values() if m.claim_line is not None}
+    missing = [
+        i for i in range(len(anchor.lines)) if i not in found and _recognisable(anchor, i, index)
+    ]
+    if not missing:
+        return
+    anchored = sorted((s - block_lo, p) for s, p in pairs.items())  # claim-relative
+    taken = set(result) | set(pairs.values())
+    size = len(index)
+    groups: list[list[int]] = []
+    for i in missing:
+        if groups and groups[-1][-1] == i - 1:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    for group in groups:
+        before = [p for s, p in anchored if s < group[0]]
+        after = [p for s, p in anchored if s > group[-1]]
+        low = max(before) + 1 if before else 0
+        high = min(after) if after else size
+        if not before and not after:  # nothing of the claim is left to measure from
+            hint = anchor.start_line - 1
+            low = max(0, hint - _RECOGNISE_REACH)
+            high = min(size, hint + len(anchor.lines) + _RECOGNISE_REACH)
+        elif high - low > len(group) + 2 * _RECOGNISE_REACH:
+            # A wide gap: look near the anchor the group borders.
+            if before:
+                high = min(high, low + len(group) + _RECOGNISE_REACH)
+            else:
+                low = max(low, high - len(group) - _RECOGNISE_REACH)
+        candidates = [
+            p for p in range(low, high) if p not in taken and not is_trivial(index.lines[p])
+        ]
+        for claim_line, position in _aligned(anchor, group, candidates, index):
+            result[position] = LineMatch(Match.EDITED, claim_line)
+            taken.add(position)
+
+
+_MAX_ALIGN_CELLS = 250_000  # claimed x current lines compared for one group, at most
+
+
+def _parts(sketch: str) -> list[str]:
+    return [sketch[i : i + 4] for i in range(0, len(sketch), 4)]
+
+
+def _recognisable(anchor: Anchor, claim_line: int, index: TextIndex) -> bool:
+    """Lines that say nothing on their own (`}`, `return None`) are never recognised."""
+    return (
+        len(anchor.sketch[claim_line]) >= 4 * _MIN_TOKENS
+        and anchor.lines[claim_line] not in index.trivial
+    )
+
+
+def _aligned(
+    anchor: Anchor, group: list[int], candidates: list[int], index: TextIndex
+) -> list[tuple[int, int]]:
+    """The in-order pairing of claimed lines with recognisably similar current lines
+    that is most similar in all (an edited line pairs with its own claimed line, not
+    with a neighbour of the same shape)."""
+    if not candidates or len(group) * len(candidates) > _MAX_ALIGN_CELLS:
+        return []
+    columns: dict[str, list[int]] = {}
+    for column, position in enumerate(candidates):
+        for part in _parts(line_sketch(index.lines[position])):
+            columns.setdefault(part, []).append(column)
+    score: list[dict[int, float]] = []
+    for claim_line in group:
+        row: dict[int, float] = {}
+        sketch = anchor.sketch[claim_line]
+        for column in {c for part in _parts(sketch) for c in columns.get(part, ())}:
+            value = similarity(sketch, line_sketch(index.lines[candidates[column]]))
+            if value >= RECOGNISED:
+                row[column] = value
+        score.append(row)
+    rows, cols = len(group), len(candidates)
+    best = [[0.0] * (cols + 1) for _ in range(rows + 1)]
+    for r in range(rows - 1, -1, -1):
+        here, below = best[r], best[r + 1]
+        row = score[r]
+        for c in range(cols - 1, -1, -1):
+            take = below[c + 1] + row[c] if c in row else 0.0
+            here[c] = max(take, below[c], here[c + 1])
+    pairs: list[tuple[int, int]] = []
+    r = c = 0
+    while r < rows and c < cols:
+        if c in score[r] and best[r][c] == best[r + 1][c + 1] + score[r][c]:
+            pairs.append((group[r], candidates[c]))
+            r, c = r + 1, c + 1
+        elif best[r + 1][c] >= best[r][c + 1]:
+            r += 1
+        else:
+            c += 1
+    return pairs
 
 
 def _runs(sequence: list[str], index: TextIndex) -> list[_Run]:
@@ -339,12 +509,23 @@ def _diff_gap(
                 if block_lo <= s < block_hi:
                     position = p1 + 1 + j1 + offset
                     claim_line = s - block_lo
-                    same = anchor.exact[claim_line] == index.exact(position)
+                    same = index.unchanged(anchor, claim_line, position)
                     match = Match.SAME if same else Match.REFORMATTED
                     result[position] = LineMatch(match, claim_line)
             continue
         claimed = [s1 + 1 + i for i in range(i1, i2) if block_lo <= s1 + 1 + i < block_hi]
         positions = [p1 + 1 + j for j in range(j1, j2)]
+        if anchor.sketch and claimed and positions:
+            # Lines still recognisably the claimed ones pair with them first; only the
+            # rest pair by position (a rewrite that left nothing to recognise).
+            group = [s - block_lo for s in claimed if _recognisable(anchor, s - block_lo, index)]
+            recognised = _aligned(anchor, group, positions, index)
+            for claim_line, position in recognised:
+                result[position] = LineMatch(Match.EDITED, claim_line)
+            lines_done = {claim_line + block_lo for claim_line, _ in recognised}
+            positions_done = {position for _, position in recognised}
+            claimed = [s for s in claimed if s not in lines_done]
+            positions = [p for p in positions if p not in positions_done]
         paired = min(len(claimed), len(positions))
         if paired:
             # Edits sit next to the anchor they are measured from: the end of a leading

@@ -74,10 +74,18 @@ class Anchor:
     exact: tuple[str, ...]
     before: tuple[str, ...] = ()
     after: tuple[str, ...] = ()
+    # Per claimed line, optional (older anchors have none): `raw` hashes the text with
+    # its trailing whitespace, so an approval covers exactly the text reviewed;
+    # `sketch` holds a few token hashes, to recognise a line a person edited.
+    raw: tuple[str, ...] = ()
+    sketch: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if len(self.lines) != len(self.exact):
             raise ValueError("an anchor needs one exact hash per line hash")
+        for name in ("raw", "sketch"):
+            if getattr(self, name) and len(getattr(self, name)) != len(self.lines):
+                raise ValueError(f"an anchor's {name} needs one entry per line")
         if not self.lines:
             raise ValueError("an anchor must cover at least one line")
 
