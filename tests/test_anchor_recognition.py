@@ -17,8 +17,10 @@ from hypothesis import strategies as st
 
 from foureyes.anchor import Match, TextIndex, line_sketch, make_anchor, resolve, similarity
 
-WORDS = ("alpha", "beta", "gamma", "delta", "load", "save", "item", "value", "count", "parse",
-         "config", "user", "total", "index", "cache", "error", "path", "data", "node", "tree")  # fmt: skip
+WORDS = (
+    "alpha", "beta", "gamma", "delta", "load", "save", "item", "value", "count", "parse",
+    "config", "user", "total", "index", "cache", "error", "path", "data", "node", "tree",
+)  # fmt: skip
 TEMPLATES = (
     "{a}_{n} = {b}({c}, {d})",
     "{a}.{b}_{n}({c}, limit={d})",
