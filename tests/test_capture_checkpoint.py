@@ -97,8 +97,8 @@ def test_run_of_a_missing_command_is_a_usage_error_and_leaves_nothing_open(repo:
     done = run(repo, "no-such-agent-binary-here")
     assert done.returncode == 2
     assert "command not found: no-such-agent-binary-here" in done.stderr
-    assert list((repo.root / ".foureyes/cache/checkpoints").glob("*.json")) == [
-        repo.root / ".foureyes/cache/checkpoints/last-seen.json"
+    assert list((repo.root / ".git/foureyes/cache/checkpoints").glob("*.json")) == [
+        repo.root / ".git/foureyes/cache/checkpoints/last-seen.json"
     ]
 
 
@@ -139,13 +139,14 @@ def test_ignored_files_and_the_cache_stay_out_of_git(repo: GitRepo) -> None:
     ended = repo.foureyes("checkpoint", "end")
     assert ended.code == 0 and ledger_events(repo) == []
     status = repo.git("status", "--porcelain", "--untracked-files=all")
-    assert ".foureyes/cache" not in status
+    assert "cache" not in status
+    assert (repo.root / ".git/foureyes/cache/checkpoints").is_dir()  # in the git directory
 
 
 def test_unchanged_files_are_not_read_again(repo: GitRepo) -> None:
     """The snapshot is content-addressed: a second begin stores nothing new."""
     setup(repo)
-    objects = repo.root / ".foureyes/cache/checkpoints/objects"
+    objects = repo.root / ".git/foureyes/cache/checkpoints/objects"
     assert repo.foureyes("checkpoint", "begin", "--agent", "x").code == 0
     first = sorted(p.name for p in objects.rglob("*") if p.is_file())
     assert repo.foureyes("checkpoint", "end").code == 0

@@ -35,7 +35,7 @@ def record(repo: GitRepo, agent: str, data: object, *options: str) -> Result:
 
 
 def hook_log(repo: GitRepo) -> str:
-    path = repo.root / ".foureyes/cache/hooks.log"
+    path = repo.root / ".git/foureyes/cache/hooks.log"
     return path.read_text() if path.exists() else ""
 
 
@@ -408,12 +408,13 @@ def test_bad_payloads_are_logged_and_exit_0(repo: GitRepo, case: str) -> None:
     stdin = make(repo)
     result = record(repo, "claude-code", stdin)
     assert result.code == 0
-    assert reason in result.err and ".foureyes/cache/hooks.log" in result.err
+    assert reason in result.err and ".git/foureyes/cache/hooks.log" in result.err
     log = hook_log(repo)
     assert " error claude-code" in log and reason in log
     assert ledger_events(repo) == []
-    ignored = repo.git("check-ignore", ".foureyes/cache/hooks.log").strip()
-    assert ignored == ".foureyes/cache/hooks.log"
+    # The log is in the git directory: never in the working tree, never committed.
+    status = repo.git("status", "--porcelain", "--untracked-files=all", "--ignored")
+    assert "hooks.log" not in status
 
     strict = record(repo, "claude-code", stdin, "--strict")
     assert strict.code == 2 and reason in strict.err
@@ -448,9 +449,9 @@ def test_bad_arguments_never_exit_2_without_strict(repo: GitRepo) -> None:
 
 
 def test_the_log_is_rotated_when_it_grows(repo: GitRepo) -> None:
-    log = repo.root / ".foureyes/cache/hooks.log"
+    log = repo.root / ".git/foureyes/cache/hooks.log"
     log.parent.mkdir(parents=True)
     log.write_text("x" * (1024 * 1024 + 1))
     assert record(repo, "claude-code", "not json").code == 0
-    assert (repo.root / ".foureyes/cache/hooks.log.1").stat().st_size > 1024 * 1024
+    assert (repo.root / ".git/foureyes/cache/hooks.log.1").stat().st_size > 1024 * 1024
     assert "not JSON" in hook_log(repo) and len(hook_log(repo)) < 1000

@@ -7,16 +7,15 @@ from pathlib import Path
 from conftest import GitRepo, code_lines, make_repo
 
 
-def test_init_creates_ledger_merge_rule_and_ignored_cache(repo: GitRepo) -> None:
+def test_init_creates_ledger_and_merge_rule(repo: GitRepo) -> None:
     result = repo.foureyes("init")
     assert result.code == 0
     assert (repo.root / ".foureyes/ledger.jsonl").exists()
     assert repo.git("check-attr", "merge", ".foureyes/ledger.jsonl").strip().endswith("union")
-    (repo.root / ".foureyes/cache").mkdir()
-    (repo.root / ".foureyes/cache/blob").write_text("derived")
-    assert repo.git("check-ignore", ".foureyes/cache/blob").strip() == ".foureyes/cache/blob"
-    untracked = repo.git("status", "--porcelain", "--untracked-files=all")
-    assert ".foureyes/ledger.jsonl" in untracked and "cache" not in untracked
+    # Caches live in the git directory: nothing of foureyes' but the ledger is untracked.
+    assert repo.foureyes("status").code == 0
+    untracked = repo.git("status", "--porcelain", "--untracked-files=all").splitlines()
+    assert sorted(line[3:] for line in untracked) == [".foureyes/ledger.jsonl", ".gitattributes"]
 
     again = repo.foureyes("init")
     assert again.code == 0 and "already set up" in again.out

@@ -216,7 +216,7 @@ def test_works_without_init_and_keeps_its_cache_out_of_git(repo: GitRepo) -> Non
     mixed_history(repo)
     assert not (repo.root / ".foureyes").exists()
     assert verdicts(repo, "app.py")
-    assert (repo.root / ".foureyes/cache/history").is_dir()
+    assert (repo.root / ".git/foureyes/cache/history").is_dir()
     assert repo.git("status", "--porcelain", "--untracked-files=all") == ""
 
 

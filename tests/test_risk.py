@@ -148,13 +148,13 @@ def test_risk_facts_survive_the_process_on_disk(repo: GitRepo) -> None:
     repo.write("pyproject.toml", '[project]\nname = "x"\nversion = "1"\ndependencies = []\n')
     repo.write("api.py", "import requestz\nimport subprocess\nsubprocess.run(c, shell=True)\n")
     repo.commit("start")
-    store = DiskStore(repo.root / ".foureyes" / "cache", "risk")
-    region = RegionInput("api.py", 1, tuple(repo.read("api.py").splitlines()))
     project = Repository(repo.root)
+    store = DiskStore(project.cache_dir, "risk")
+    region = RegionInput("api.py", 1, tuple(repo.read("api.py").splitlines()))
     first = Assessor(Dependencies(project, store), None, store).assess(region, slow=True)
     assert {"unknown-dependency", "shell-exec"} <= {r.rule for r in first.reasons}
     # A new process: nothing in memory. The fast tier now knows jedi's verdict from disk.
-    fresh = DiskStore(repo.root / ".foureyes" / "cache", "risk")
+    fresh = DiskStore(project.cache_dir, "risk")
     again = Assessor(Dependencies(project, fresh), None, fresh).assess(region, slow=False)
     assert [r.rule for r in again.reasons] == [r.rule for r in first.reasons]
     assert repo.git("status", "--porcelain", "--untracked-files=all").strip() == ""

@@ -1,18 +1,29 @@
 """A disk cache for derived data that should outlive a process (blame, jedi's verdicts,
-syntax facts), under `.foureyes/cache/NAME`.
+syntax facts), under `Repository.cache_dir / NAME` (in the git directory).
 
-Derived data only: ignored by git (even where `foureyes init` never ran), safe to
-delete, and any failure (read-only checkout, full disk, locked database) only costs
-speed, never an error. Must not know what is stored.
+Derived data only: outside the working tree, safe to delete, and any failure
+(read-only checkout, full disk, locked database, a corrupt or foreign file) only
+costs speed, never an error. Must not know what is stored.
+
+JSON only, never pickle: keys and values are JSON-encoded, and values are stored as
+text in the database itself. Reading a cache must never run code, whoever wrote it,
+so the diskcache `Disk` used here refuses every row it did not write that way: a
+pickled row (diskcache's default for anything but str, bytes and numbers), a value
+kept in a file, a pickled key. Such a row, or a value that is not valid JSON, reads
+as a miss. Callers store JSON-compatible data (dicts, lists, str, numbers, bools,
+None) and check the shape of what they get back.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+_MISS = object()
 
 
 class DiskStore:
@@ -25,28 +36,35 @@ class DiskStore:
         self._opened = False
 
     def get(self, key: tuple[object, ...]) -> Any:
+        """The JSON value stored under `key`, decoded; None for a miss (or any failure)."""
         cache = self._open()
         if cache is None:
             return None
         try:
-            return cache.get(key)
+            text = cache.get(_key(key), _MISS)
+            if not isinstance(text, str):
+                return None
+            return json.loads(text)
         except Exception:
             return None
 
     def set(self, key: tuple[object, ...], value: object) -> None:
+        """Store a JSON-compatible value; one that is not is silently not stored."""
         cache = self._open()
         if cache is not None:
             with contextlib.suppress(Exception):
-                cache.set(key, value)
+                cache.set(_key(key), _value(value))
 
     def set_many(self, items: Sequence[tuple[tuple[object, ...], object]]) -> None:
         """Several entries in one transaction (one commit to disk instead of many)."""
         cache = self._open()
         if cache is None or not items:
             return
-        with contextlib.suppress(Exception), cache.transact():
-            for key, value in items:
-                cache.set(key, value)
+        with contextlib.suppress(Exception):
+            encoded = [(_key(key), _value(value)) for key, value in items]
+            with cache.transact():
+                for key, value in encoded:
+                    cache.set(key, value)
 
     def _open(self) -> Any:
         with self._lock:
@@ -57,13 +75,67 @@ class DiskStore:
                 import diskcache
 
                 self.cache_dir.mkdir(parents=True, exist_ok=True)
-                # Keeps the cache out of `git status` even where `foureyes init` never ran.
-                ignore = self.cache_dir / ".gitignore"
-                if not ignore.exists():
-                    ignore.write_text("*\n", encoding="utf-8")
                 self._cache = diskcache.Cache(
-                    str(self.cache_dir / self.name), size_limit=self.size_limit
+                    str(self.cache_dir / self.name),
+                    size_limit=self.size_limit,
+                    disk=_jsondisk(diskcache),
                 )
             except Exception:
                 self._cache = None
             return self._cache
+
+
+def _key(key: tuple[object, ...]) -> str:
+    return json.dumps(key, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+
+
+def _value(value: object) -> str:
+    return json.dumps(value, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+
+
+_DISK: Any = None
+
+
+def _jsondisk(diskcache: Any) -> Any:
+    """The `diskcache.Disk` subclass that only ever reads what it wrote: text rows."""
+    global _DISK
+    if _DISK is not None:
+        return _DISK
+    Disk = diskcache.Disk
+    raw = diskcache.core.MODE_RAW
+
+    class JsonDisk(Disk):
+        """Keys and values are str (JSON text), kept in the database row itself."""
+
+        def __init__(self, directory: str, **_settings: object) -> None:
+            # Settings come from the database too; none of them may change how values
+            # are kept (no files, no pickle protocol).
+            super().__init__(directory, min_file_size=2**62, pickle_protocol=0)
+
+        def put(self, key: object) -> tuple[object, bool]:
+            if type(key) is not str:
+                raise TypeError("foureyes' disk cache keys are JSON text")
+            return key, True
+
+        def get(self, key: object, raw: bool) -> object:
+            if not raw or type(key) is not str:
+                raise ValueError("a cache key foureyes did not write (not JSON text)")
+            return key
+
+        def store(self, value: object, read: bool, key: object = None) -> tuple[Any, ...]:
+            if read or type(value) is not str:
+                raise TypeError("foureyes' disk cache values are JSON text")
+            return 0, raw, None, value
+
+        def fetch(self, mode: int, filename: object, value: object, read: bool) -> object:
+            # Never diskcache's own fetch: it unpickles MODE_PICKLE rows and opens the
+            # file a row names. A row foureyes did not write is a miss.
+            if mode != raw or filename is not None or type(value) is not str or read:
+                return _MISS
+            return value
+
+        def remove(self, file_path: str) -> None:
+            pass  # this disk never writes files; a row naming one is not ours to delete
+
+    _DISK = JsonDisk
+    return JsonDisk

@@ -2,17 +2,26 @@
 
 Writing is atomic and locked: each append takes an exclusive lock on the file, repairs
 a torn last line left by a crashed writer (by ending it), and writes whole lines in
-one call. It refuses an event that readers would skip, so a mistake fails loudly
-instead of vanishing. Reading is tolerant and incremental: a torn or invalid line is
-reported with its line number and skipped, unknown fields are kept, and a second
-read only parses what was appended since the first. The format is documented in
-docs/ledger-format.md and is a public contract.
+one call; a write that fails midway (a full disk) is cut back to where it started. It
+refuses an event that readers would skip, so a mistake fails loudly instead of
+vanishing. Reading is tolerant and incremental: a torn or invalid line is reported
+with its line number and skipped, unknown fields are kept, and a second read only
+parses what was appended since the first. An event whose id an earlier, different
+event already has is reported too (a true duplicate, the same event merged in twice,
+is dropped quietly). The format is documented in docs/ledger-format.md and is a
+public contract.
+
+The ledger is in the working tree, which a commit controls, so neither reading nor
+writing follows a symbolic link: a ledger file, or the folder holding it, that is a
+link is a LedgerError saying so (a link could send appends anywhere, or point the
+gate at an empty file).
 
 This module knows claims and bytes; it must not know about anchoring, git or faces.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -21,7 +30,7 @@ import secrets
 import stat
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -304,23 +313,59 @@ class _Lines:
             found: Claim | LedgerProblem | None = _parse(self.raw[index])
         except ValueError as error:  # _Unreadable or InvalidEvent
             found = LedgerProblem(index + 1, f"{error}; skipped")
-        if isinstance(found, ClaimBase) and self._seen_before(found.id, index):
-            found = None  # the same event merged in twice: the first valid one counts
+        if isinstance(found, ClaimBase):
+            found = self._unless_seen(found, index)
         with self.lock:
             return self.decoded.setdefault(index, found)
 
-    def _seen_before(self, event_id: str, index: int) -> bool:
+    def _unless_seen(self, claim: Claim, index: int) -> Claim | LedgerProblem | None:
+        """`claim` (on line index + 1), unless an earlier line already has its id: None
+        for the same event merged in twice, a problem for a different event."""
         with self.lock:
-            same = self.lines_of_id.setdefault(event_id, [])
+            same = self.lines_of_id.setdefault(claim.id, [])
             if index not in same:
                 same.append(index)
                 same.sort()
-            earlier = [i for i in same if i < index]
-        return any(isinstance(self.decode(i), ClaimBase) for i in earlier)
+        return _against(claim, index + 1, self.first_with_id(claim.id, index))
 
-    def has_event(self, event_id: str) -> bool:
-        lines = self.lines_of_id.get(event_id, ())
-        return any(isinstance(self.decode(i), ClaimBase) for i in lines)
+    def first_with_id(self, event_id: str, before: int) -> tuple[int, Claim] | None:
+        """(index, event) of the first valid event with this id before line index
+        `before`: the one that counts."""
+        with self.lock:
+            earlier = [i for i in self.lines_of_id.get(event_id, ()) if i < before]
+        for i in earlier:
+            found = self.decode(i)
+            if isinstance(found, ClaimBase):
+                return i, found
+        return None
+
+
+def _against(
+    claim: Claim, line: int, earlier: tuple[int, Claim] | None
+) -> Claim | LedgerProblem | None:
+    if earlier is None:
+        return claim
+    index, first = earlier
+    if _same_event(first, claim):
+        return None  # the same event merged in twice: the first one counts
+    # Someone gave this event another's id (which would make it vanish as a
+    # "duplicate"), or two tools picked the same id: either way, say so.
+    return LedgerProblem(
+        line,
+        f"id {_shown(claim.id)} is already used by line {index + 1} for a different event; skipped",
+    )
+
+
+def _same_event(one: Claim, other: Claim) -> bool:
+    """Whether two decoded events are the same event (equal canonical JSON)."""
+    try:
+        return _canonical(one) == _canonical(other)
+    except (InvalidEvent, TypeError, ValueError):
+        return False
+
+
+def _canonical(claim: Claim) -> str:
+    return json.dumps(encode(claim), sort_keys=True, ensure_ascii=True, separators=(",", ":"))
 
 
 def _scan(raw: bytes) -> tuple[str | None, str | None]:
@@ -490,6 +535,7 @@ class Ledger:
         if not data:
             return
         directory = self.path.parent
+        _refuse_link(directory, "write", "folder")
         try:
             directory.mkdir(parents=True, exist_ok=True)
         except OSError as error:
@@ -498,11 +544,16 @@ class Ledger:
                 f"make sure {directory} can be a directory: no file in its place, and "
                 "permission to write to its parent",
             ) from None
+        _refuse_link(directory, "write", "folder")
         try:
             # O_NONBLOCK: opening a FIFO in the ledger's place must fail, not hang.
-            flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_NONBLOCK", 0)
+            # O_NOFOLLOW: a link in the ledger's place must fail, not be followed.
+            flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | _NONBLOCK | _NOFOLLOW
+            if not _NOFOLLOW:
+                _refuse_link(self.path, "write", "file")
             fd = os.open(self.path, flags, 0o644)
         except OSError as error:
+            _refuse_link(self.path, "write", "file", error)
             raise LedgerError(
                 f"cannot open the ledger {self.path} for writing: {error.strerror or error}",
                 "make sure it is a regular file you may write to",
@@ -517,11 +568,18 @@ class Ledger:
                 size = os.fstat(fd).st_size
                 if size and os.pread(fd, 1, size - 1) != b"\n":
                     data = b"\n" + data  # end a torn line so ours stays whole
-                _write_all(fd, data)
-                os.fsync(fd)
+                try:
+                    _write_all(fd, data)
+                    os.fsync(fd)
+                except OSError:
+                    # All or nothing: a write cut short (ENOSPC, EIO, a quota) must not
+                    # leave part of a line for the next append to glue onto.
+                    _truncate(fd, size)
+                    raise
         except OSError as error:
             raise LedgerError(
-                f"cannot append to the ledger {self.path}: {error.strerror or error}"
+                f"cannot append to the ledger {self.path}: {error.strerror or error}; "
+                "nothing was written"
             ) from None
         finally:
             os.close(fd)
@@ -536,13 +594,19 @@ class Ledger:
         """
         with self._lock:
             state = self._state
+            # A folder that is a link is refused even when no ledger is behind it: the
+            # gate must not read "no claims" from wherever a commit points it.
+            _refuse_link(self.path.parent, "read", "folder")
+            if not _NOFOLLOW:
+                _refuse_link(self.path, "read", "file")
             try:
-                fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+                fd = os.open(self.path, os.O_RDONLY | _NONBLOCK | _NOFOLLOW)
             except (FileNotFoundError, NotADirectoryError):  # no ledger (yet) on this branch
                 if not state.empty:  # it was there before: deleted, or a checkout removed it
                     self._state = _ReadState(generation=self._next_generation())
                 return self._freeze(self._state)
             except OSError as error:
+                _refuse_link(self.path, "read", "file", error)
                 raise _unreadable(self.path, error) from None
             try:
                 info = os.fstat(fd)
@@ -615,9 +679,10 @@ class Ledger:
             return None, LedgerProblem(line, "torn last line (no newline); skipped")
         except InvalidEvent as error:
             return None, LedgerProblem(line, f"{error}; skipped")
-        if state.lines.has_event(claim.id):
-            return None, None
-        return claim, None
+        found = _against(claim, line, state.lines.first_with_id(claim.id, line - 1))
+        if isinstance(found, LedgerProblem):
+            return None, found
+        return found, None
 
     def _freeze(self, state: _ReadState) -> LedgerSnapshot:
         cached = self._snapshot
@@ -674,6 +739,30 @@ def _parse(raw: bytes) -> Claim:
     except ValueError:  # an integer of more digits than int() accepts
         raise _Unreadable("not valid JSON (a number too long)") from None
     return decode(record)
+
+
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def _refuse_link(path: Path, doing: str, kind: str, error: OSError | None = None) -> None:
+    """Raise LedgerError if `path` (the ledger's "file" or its "folder") is a symbolic
+    link. After `error`, only when that is how opening it failed: with O_NOFOLLOW, a
+    link fails with ELOOP (EMLINK on some BSDs)."""
+    if error is not None and error.errno not in (errno.ELOOP, errno.EMLINK):
+        return
+    if not path.is_symlink():
+        return
+    raise LedgerError(
+        f"refusing to {doing} the ledger: {path} is a symbolic link, and foureyes never "
+        "follows one to or in the ledger (a committed link could point anywhere)",
+        f"replace the link with a regular {kind} (git rm it, then `foureyes init`)",
+    )
+
+
+def _truncate(fd: int, size: int) -> None:
+    with suppress(OSError):  # if even this fails, the next append ends the torn line
+        os.ftruncate(fd, size)
 
 
 def _unreadable(path: Path, error: OSError) -> LedgerError:

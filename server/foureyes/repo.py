@@ -17,7 +17,7 @@ from foureyes.model import Identity
 
 FOUREYES_DIR = ".foureyes"
 LEDGER_NAME = "ledger.jsonl"
-CACHE_DIR = "cache"
+CACHE_DIR = "cache"  # under GIT_DIR/foureyes/, never in the working tree
 # Files larger than this are not analysed; they are almost never hand-reviewed code.
 MAX_FILE_BYTES = 8 * 1024 * 1024
 
@@ -59,7 +59,22 @@ class Repository:
 
     @property
     def cache_dir(self) -> Path:
-        return self.foureyes_dir / CACHE_DIR
+        """Derived data (blame, jedi's verdicts, scan state, checkpoints, the hook log).
+
+        Under the git directory, not the working tree: nothing a commit holds can put
+        a file there (`git add -f .foureyes/cache` commits files foureyes never reads).
+        Never raises: when git cannot say where its directory is, `.git` is assumed (a
+        cache that cannot be created there is skipped; it only costs speed).
+        """
+        try:
+            git_dir = self.git_dir
+        except EnvironmentProblem:
+            git_dir = self.root / ".git"
+        return git_dir / "foureyes" / CACHE_DIR
+
+    def refuse_links(self, path: Path) -> None:
+        """See `refuse_links`: for every file foureyes writes in the working tree."""
+        refuse_links(self.root, path)
 
     # --- paths --------------------------------------------------------------------
 
@@ -185,6 +200,33 @@ class Repository:
 
 
 _HEAD_FILES = ("HEAD", "index", "packed-refs", "logs/HEAD", "ORIG_HEAD")
+
+
+def refuse_links(root: Path, path: Path) -> None:
+    """Raise UsageError unless `path` is inside `root` (a resolved working-tree root)
+    and neither it nor a folder between the root and it is a symbolic link.
+
+    For every file foureyes writes in the working tree: a committed symlink
+    (`.foureyes` -> elsewhere) would otherwise redirect the write outside the
+    repository. A path that does not exist yet is fine.
+    """
+    try:
+        relative = path.relative_to(root)
+    except ValueError:
+        raise UsageError(f"{path} is outside the repository at {root}") from None
+    current = root
+    for part in relative.parts:
+        current = current / part
+        if current.is_symlink():
+            shown = current.relative_to(root).as_posix()
+            kind = "file" if current == path else "folder"
+            raise UsageError(
+                f"{shown} is a symbolic link; foureyes does not write through links in the "
+                "working tree (a committed link could point anywhere)",
+                f"replace {shown} with a regular {kind} (git rm {shown})",
+            )
+    if not path.parent.resolve().is_relative_to(root):
+        raise UsageError(f"{path} is outside the repository at {root}")
 
 
 def read_git_dir(root: Path) -> Path | None:

@@ -7,7 +7,8 @@ authorship claim per run of added or changed lines (source "checkpoint"), with t
 lines the run replaced counted on it. A person's edit made before `begin` is in the
 snapshot, so it is never claimed.
 
-Snapshots live under `.foureyes/cache/checkpoints/` (git-ignored): a small JSON
+Snapshots live under `checkpoints/` in the repository's cache (`Repository.cache_dir`,
+in the git directory, so outside the working tree): a small JSON
 manifest per open checkpoint, and file contents stored once each by their hash in
 `objects/`, so snapshotting a large tree twice costs one copy of what changed. A file
 whose size, times and inode are what the last snapshot saw is not read again.
@@ -115,7 +116,8 @@ class CheckpointResult:
 
 
 class Store:
-    """`.foureyes/cache/checkpoints/`: manifests of open checkpoints and the content store."""
+    """`checkpoints/` in the repository's cache: manifests of open checkpoints and the
+    content store."""
 
     def __init__(self, repo: Repository) -> None:
         self.repo = repo

@@ -20,8 +20,10 @@ history knows about:
    coding agent; see trailers.py, plus the policy's `extra_markers`) makes its lines
    AI with confidence 0.6 and the agent and model the mark names.
 
-Everything git answers is cached with diskcache under `.foureyes/cache/history/`
-(derived data, never the ledger), keyed by what makes it immutable: blame by (HEAD
+Everything git answers is cached with diskcache under `history/` in the repository's
+cache (`Repository.cache_dir`, in the git directory; derived data, never the ledger),
+as JSON converted to and from these types explicitly (a value of the wrong shape is
+a miss), keyed by what makes it immutable: blame by (HEAD
 commit, path), commit messages by commit id, notes by blob id, the notes list by the
 notes ref's commit, the commits that carry ledger claims by HEAD. After a new commit,
 a file no commit since its last blame touched keeps that blame (one `git log` per
@@ -78,7 +80,7 @@ SOURCE_TRAILER = "git-trailer"
 SOURCE_GITAI = "git-ai"
 SOURCE_TRACE = "agent-trace"
 # Bump when what is cached changes shape: old entries are then simply not found.
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 _UNCOMMITTED = "0" * 40
 # Above this many (old lines x new lines) the changed middle of a file is not diffed
 # line by line; its lines get no verdict (they are being edited anyway).
@@ -122,12 +124,67 @@ class _Blame:
 _NO_BLAME = _Blame((), (), (), ())
 
 
+def _blame_to_json(blame: _Blame) -> dict[str, Any]:
+    flat = [number for origin in blame.origins for number in origin]
+    return {"commits": list(blame.commits), "paths": list(blame.paths), "origins": flat,
+            "texts": list(blame.texts)}  # fmt: skip
+
+
+def _blame_from_json(value: object) -> _Blame | None:
+    """A cached blame, or None unless `value` is exactly what _blame_to_json makes."""
+    if not isinstance(value, dict):
+        return None
+    commits, paths = _strings(value.get("commits")), _strings(value.get("paths"))
+    texts, flat = _strings(value.get("texts")), value.get("origins")
+    if commits is None or paths is None or texts is None or not isinstance(flat, list):
+        return None
+    if len(flat) != 3 * len(texts) or not all(type(n) is int for n in flat):
+        return None
+    origins = tuple(zip(flat[0::3], flat[1::3], flat[2::3], strict=True))
+    if not all(0 <= c < len(commits) and n >= 0 and 0 <= p < len(paths) for c, n, p in origins):
+        return None
+    return _Blame(tuple(commits), tuple(paths), origins, tuple(texts))
+
+
 @dataclass(frozen=True, slots=True)
 class _Commit:
     author: Identity
     committer: Identity
     at: datetime
     message: str  # the last paragraph only: where trailers live
+
+
+def _commit_to_json(commit: _Commit) -> dict[str, Any]:
+    return {
+        "author": [commit.author.name, commit.author.email],
+        "committer": [commit.committer.name, commit.committer.email],
+        "at": commit.at.isoformat(), "message": commit.message,
+    }  # fmt: skip
+
+
+def _commit_from_json(value: object) -> _Commit | None:
+    if not isinstance(value, dict):
+        return None
+    author, committer = _strings(value.get("author")), _strings(value.get("committer"))
+    at, message = value.get("at"), value.get("message")
+    if author is None or committer is None or len(author) != 2 or len(committer) != 2:
+        return None
+    if not isinstance(at, str) or not isinstance(message, str):
+        return None
+    try:
+        when = datetime.fromisoformat(at)
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        return None
+    return _Commit(Identity(*author), Identity(*committer), when, message)
+
+
+def _strings(value: object) -> list[str] | None:
+    """`value` if it is a list of strings, else None."""
+    if isinstance(value, list) and all(type(item) is str for item in value):
+        return value
+    return None
 
 
 @dataclass(slots=True)
@@ -455,12 +512,12 @@ class _View:
 
     def blame(self, head: str, path: str) -> _Blame:
         # In memory too: an editor asks about the same file on every keystroke, and
-        # unpickling a large file's blame from disk each time would be wasted work.
+        # decoding a large file's blame from disk each time would be wasted work.
         known = self._blames.get((head, path))
         if known is not None:
             return known
-        found = self._get(("blame", head, path))
-        blame = found if isinstance(found, _Blame) else self._blame_now(head, path)
+        found = _blame_from_json(self._get(("blame", head, path)))
+        blame = found if found is not None else self._blame_now(head, path)
         self._blames.put((head, path), blame)
         return blame
 
@@ -473,7 +530,7 @@ class _View:
             except EnvironmentProblem:
                 output = ""  # not in HEAD (new, untracked), a directory, no such path
             blame = _parse_blame(output)
-        self._set(key, blame)
+        self._set(key, _blame_to_json(blame))
         self._set(("blamed-at", path), head)
         return blame
 
@@ -489,8 +546,7 @@ class _View:
         touched = self.touched(previous, head)
         if touched is None or path in touched:
             return None
-        found = self._get(("blame", previous, path))
-        return found if isinstance(found, _Blame) else None
+        return _blame_from_json(self._get(("blame", previous, path)))
 
     def touched(self, old: str, new: str) -> frozenset[str] | None:
         """Paths any commit in old..new changed; None when old is not an ancestor of new
@@ -498,8 +554,9 @@ class _View:
         key = ("touched", old, new)
         with self._touched_lock:  # one git run per pair, however many threads ask
             found = self._get(key)
-            if isinstance(found, frozenset):
-                return found
+            names = _strings(found)
+            if names is not None:
+                return frozenset(names)
             if found == "unrelated":
                 return None
             try:
@@ -512,7 +569,7 @@ class _View:
                 return None
             # -z: names unquoted, whatever characters they hold
             touched = frozenset(name.strip("\n") for name in output.split("\0") if name.strip())
-            self._set(key, touched)
+            self._set(key, sorted(touched))
             return touched
 
     def commit_infos(self, commits: Iterable[str]) -> dict[str, _Commit | None]:
@@ -524,8 +581,8 @@ class _View:
             if known is not False:
                 result[commit] = known  # type: ignore[assignment]
                 continue
-            cached = self._get(("commit", commit))
-            if isinstance(cached, _Commit):
+            cached = _commit_from_json(self._get(("commit", commit)))
+            if cached is not None:
                 result[commit] = cached
             else:
                 missing.append(commit)
@@ -535,7 +592,7 @@ class _View:
                 info = _parse_commit(data) if data is not None else None
                 result[commit] = info
                 if info is not None:
-                    fresh.append((("commit", commit), info))
+                    fresh.append((("commit", commit), _commit_to_json(info)))
             self._set_many(fresh)
         with self.lock:
             self._commits.update(result)
@@ -571,8 +628,10 @@ class _View:
         with self.lock:
             if head in self._ledger_commits:
                 return self._ledger_commits[head]
-        found = self._get(("ledger-commits", head))
-        if not isinstance(found, frozenset):
+        remembered = _strings(self._get(("ledger-commits", head)))
+        if remembered is not None:
+            found = frozenset(remembered)
+        else:
             try:
                 output = self.repo.git(
                     "log", "--format=%H", "--extended-regexp", f"-G{_CLAIM_KINDS}",
@@ -581,7 +640,7 @@ class _View:
             except EnvironmentProblem:
                 output = ""
             found = frozenset(line for line in output.split() if line)
-            self._set(("ledger-commits", head), found)
+            self._set(("ledger-commits", head), sorted(found))
         with self.lock:
             self._ledger_commits[head] = found
         return found
@@ -592,7 +651,7 @@ class _View:
             if notes_commit in self._notes_lists:
                 return self._notes_lists[notes_commit]
         found = self._get(("notes-list", notes_commit))
-        if not isinstance(found, dict):
+        if not (isinstance(found, dict) and all(type(blob) is str for blob in found.values())):
             try:
                 output = self.repo.git("notes", f"--ref={NOTES_REF}", "list")
             except EnvironmentProblem:
@@ -614,17 +673,19 @@ class _View:
             with self.lock:
                 known = self._notes.get(blob)
             if known is None:
+                # The note's text is cached, not the parsed Note: parsing is cheap, and
+                # a cache must hold plain JSON.
                 cached = self._get(("note", blob))
-                known = cached if isinstance(cached, Note) else None
+                known = parse_note(cached) if isinstance(cached, str) else None
             if known is None:
                 missing.append(blob)
             else:
                 result[blob] = known
         if missing:
             for blob, data in self.cat.read(missing).items():
-                note = parse_note(data.decode("utf-8", "replace") if data else "")
-                result[blob] = note
-                self._set(("note", blob), note)
+                text = data.decode("utf-8", "replace") if data else ""
+                result[blob] = parse_note(text)
+                self._set(("note", blob), text)
         with self.lock:
             self._notes.update(result)
         return result

@@ -11,7 +11,9 @@ Edits are merges: other hooks, other settings and unknown keys are kept, install
 twice changes nothing the second time, and uninstalling removes only foureyes'
 entries (recognised by their `foureyes record --agent NAME` command, wherever the
 executable lives). A file that is not valid JSON, or whose shape is not what the
-agent documents, is refused rather than overwritten. This module must not know about
+agent documents, is refused rather than overwritten, and so is one that is (or whose
+folder is) a symbolic link: a committed `.claude` -> `~/.claude` must not make
+foureyes read or rewrite files outside the repository. This module must not know about
 argv or terminals; the caller supplies the command to run.
 """
 
@@ -26,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from foureyes.errors import UsageError
+from foureyes.repo import refuse_links
 
 HOOK_AGENTS = ("claude-code", "cursor", "codex", "gemini")
 
@@ -103,6 +106,7 @@ def install(root: Path, agent: str, command: str) -> ConfigChange:
     """Configure `agent` to run `command` after each edit; idempotent."""
     spec = SPECS[agent]
     path = root / spec.path
+    refuse_links(root, path)
     config = _load(path)
     entries = _event_list(config, spec, create=True)
     assert entries is not None
@@ -142,6 +146,7 @@ def uninstall(root: Path, agent: str) -> ConfigChange:
     """Remove foureyes' hook for `agent`, keeping everything else; idempotent."""
     spec = SPECS[agent]
     path = root / spec.path
+    refuse_links(root, path)
     if not path.exists():
         return ConfigChange(spec, path, changed=False, present=False)
     config = _load(path)

@@ -8,7 +8,8 @@ change is checked before anything is written: one bad file writes nothing.
 
 An agent's tool call must never fail because of foureyes, so `record_hook` does not
 raise for anything a payload or the environment can cause: the problem comes back
-in the `Outcome` and is appended to `.foureyes/cache/hooks.log`. The caller decides
+in the `Outcome` and is appended to `hooks.log` in the repository's cache (under the
+git directory: `.git/foureyes/cache/hooks.log` in a plain clone). The caller decides
 what to print and which exit code to use. This module must not know about argv,
 stdout, stderr or exit codes.
 """
@@ -32,7 +33,7 @@ from foureyes.capture.edits import (
 )
 from foureyes.capture.payloads import FileChange, PayloadError, ToolCall, parse_payload
 from foureyes.errors import EnvironmentProblem, FoureyesError, UsageError
-from foureyes.initialise import append_claims, initialise
+from foureyes.initialise import append_claims
 from foureyes.ledger import new_id, now
 from foureyes.model import AiAuthorship, Identity
 from foureyes.repo import FOUREYES_DIR, Repository
@@ -245,14 +246,14 @@ def _entry(level: str, message: str) -> str:
 
 
 def write_log(repo: Repository, lines: list[str]) -> Path | None:
-    """Append lines to `.foureyes/cache/hooks.log` (set up and git-ignored first).
+    """Append lines to `hooks.log` in the repository's cache (in the git directory, so
+    nothing in the working tree, not even a symlinked `.foureyes`, redirects it).
 
     Returns the log's path, or None when it cannot be written: a log that fails must
     not turn into a failing hook.
     """
-    path = log_path(repo)
     try:
-        initialise(repo)  # makes .foureyes/ and ignores its cache/ folder
+        path = log_path(repo)  # may ask git where its directory is
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             if path.stat().st_size > MAX_LOG_BYTES:
@@ -261,7 +262,7 @@ def write_log(repo: Repository, lines: list[str]) -> Path | None:
             pass
         with path.open("a", encoding="utf-8", errors="backslashreplace") as handle:
             handle.write("".join(f"{line}\n" for line in lines))
-    except OSError:
+    except (OSError, FoureyesError):
         return None
     return path
 

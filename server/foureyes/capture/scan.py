@@ -4,8 +4,9 @@
 file git tracks: the engine's verdicts from the ledger, filled in by history
 (`history.py`: trailers, git-ai notes, Agent Trace) where the ledger says nothing.
 
-It is incremental. The result for each file is kept in `.foureyes/cache/scan.pickle`
-with the file's stat and content hash, under a key made of everything else the answer
+It is incremental. The result for each file is kept in `scan.json` in the repository's
+cache (`Repository.cache_dir`, under the git directory) with the file's stat and
+content hash, under a key made of everything else the answer
 depends on: HEAD, the notes ref, the ledger, the traces file and the policy files,
 all read from the file system (no git process). The list of tracked files is kept
 under HEAD and the index's stat. A second scan of an unchanged repository therefore
@@ -13,7 +14,9 @@ stats each file and runs no git at all. A file whose stat changed is read and ha
 only a file whose content (or key) changed is resolved again; after a new commit,
 history blames again only the files the new commits touched. Files modified within
 two seconds of the last scan are always re-read, since their stat may not show a
-change made in the same tick.
+change made in the same tick. The state is plain JSON with a version, read back
+field by field: a missing, torn, foreign or wrong-shaped file is a cache miss (a full
+scan), never an error, and nothing in it can run code.
 
 Until the engine merges history itself, this module merges it (`merge_history`); once
 it does, `_resolve` should take the engine's report as it is. This module must not
@@ -23,8 +26,8 @@ know about terminals or argv; progress goes to a callback.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
-import pickle
 import secrets
 import stat
 import threading
@@ -47,8 +50,8 @@ from foureyes.errors import EnvironmentProblem
 from foureyes.model import AiAuthorship, Contributor, LineAuthorship
 from foureyes.repo import FOUREYES_DIR, MAX_FILE_BYTES, Repository, file_stamp
 
-STATE_NAME = "scan.pickle"
-STATE_VERSION = 1
+STATE_NAME = "scan.json"
+STATE_VERSION = 2
 _RACY_SECONDS = 2.0
 _POLICY_FILES = (".foureyes.toml", "pyproject.toml", "CODEOWNERS", ".github/CODEOWNERS",
                  "docs/CODEOWNERS")  # fmt: skip
@@ -111,15 +114,14 @@ class ScanResult:
 class _Entry:
     stat: tuple[int, int, int, int]  # mtime_ns, ctime_ns, size, inode
     digest: str
-    key: tuple[object, ...]
+    key: str  # the global key as canonical JSON (see _canonical)
     summary: FileSummary | None
     skipped: str | None = None
 
 
 @dataclass(slots=True)
 class _State:
-    version: int = STATE_VERSION
-    listing_key: tuple[object, ...] = ()
+    listing_key: str = ""  # canonical JSON
     paths: list[str] = field(default_factory=list)
     entries: dict[str, _Entry] = field(default_factory=dict)
     taken_at: float = 0.0
@@ -138,8 +140,9 @@ def scan(
     result = ScanResult()
     state_path = repo.cache_dir / STATE_NAME
     previous = _load(state_path)
-    key = _global_key(repo, tuple(extra_markers))
-    listing_key = (key[1], _stamp_of(repo, "index"))
+    global_key = _global_key(repo, tuple(extra_markers))
+    key = _canonical(global_key)
+    listing_key = _canonical((global_key[1], _stamp_of(repo, "index")))
     if previous.listing_key == listing_key and previous.paths:
         paths = previous.paths
     else:
@@ -197,7 +200,7 @@ def scan(
 
 
 def _check(
-    repo: Repository, path: str, previous: _State, key: tuple[object, ...]
+    repo: Repository, path: str, previous: _State, key: str
 ) -> tuple[_Entry | None, str | None, tuple[int, int, int, int] | None]:
     """(entry to keep, or None and the text to resolve, and the file's stat); all None
     for a path that is not a regular file now."""
@@ -303,27 +306,126 @@ def _digest(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
+def _canonical(value: object) -> str:
+    """A key as JSON text: compares equal exactly when the key does (tuples and lists
+    alike), and survives a round trip through the state file unchanged."""
+    return json.dumps(value, ensure_ascii=True, separators=(",", ":"), sort_keys=True)
+
+
+class _BadState(ValueError):
+    """The state file is not one this version wrote."""
+
+
 def _load(path: Path) -> _State:
+    """The previous scan's state; an empty one when the file is missing, torn, from
+    another version or of the wrong shape (the scan is then simply not incremental)."""
     try:
-        with path.open("rb") as handle:
-            state = pickle.load(handle)
-    except Exception:  # missing, torn or from another version: start over
+        data = json.loads(path.read_bytes())
+        return _state_from(data)
+    except Exception:  # OSError, ValueError, RecursionError, _BadState: start over
         return _State()
-    return state if isinstance(state, _State) and state.version == STATE_VERSION else _State()
 
 
 def _save(path: Path, state: _State) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        ignore = path.parent / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("*\n", encoding="utf-8")
         temporary = path.with_name(f"{path.name}.{secrets.token_hex(4)}.tmp")
-        with temporary.open("wb") as handle:
-            pickle.dump(state, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        temporary.write_text(_state_to(state), encoding="utf-8")
         os.replace(temporary, path)
-    except OSError:
-        pass  # a read-only checkout: the next scan is simply not incremental
+    except (OSError, ValueError):
+        pass  # a read-only git directory: the next scan is simply not incremental
+
+
+def _state_to(state: _State) -> str:
+    keys: dict[str, int] = {}
+    entries = {}
+    for path, entry in state.entries.items():
+        summary = entry.summary
+        entries[path] = {
+            "stat": list(entry.stat),
+            "digest": entry.digest,
+            "key": keys.setdefault(entry.key, len(keys)),  # most entries share one key
+            "summary": None if summary is None else {
+                "lines": summary.lines, "ai": summary.ai, "mixed": summary.mixed,
+                "human": summary.human, "by_source": summary.by_source,
+                "by_agent": summary.by_agent, "blocks": summary.blocks,
+                "review": summary.review,
+            },
+            "skipped": entry.skipped,
+        }  # fmt: skip
+    return json.dumps({
+        "version": STATE_VERSION, "foureyes": __version__, "listing_key": state.listing_key,
+        "paths": state.paths, "taken_at": state.taken_at, "keys": list(keys),
+        "entries": entries,
+    }, ensure_ascii=True, separators=(",", ":"))  # fmt: skip
+
+
+def _state_from(data: object) -> _State:
+    """Raises _BadState (or another ValueError) unless `data` has exactly our shape."""
+    if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
+        raise _BadState("another version")
+    if data.get("foureyes") != __version__:
+        raise _BadState("another foureyes")
+    keys = _list_of(data.get("keys"), str)
+    paths = _list_of(data.get("paths"), str)
+    taken_at = data.get("taken_at")
+    if not isinstance(taken_at, int | float) or isinstance(taken_at, bool):
+        raise _BadState("taken_at")
+    state = _State(
+        listing_key=_typed(data.get("listing_key"), str), paths=paths, taken_at=float(taken_at)
+    )
+    entries = data.get("entries")
+    if not isinstance(entries, dict):
+        raise _BadState("entries")
+    for path, raw in entries.items():
+        if not isinstance(raw, dict):
+            raise _BadState("entry")
+        stat_key = _list_of(raw.get("stat"), int)
+        index = _typed(raw.get("key"), int)
+        if len(stat_key) != 4 or not 0 <= index < len(keys):
+            raise _BadState("entry")
+        skipped = raw.get("skipped")
+        if skipped is not None and not isinstance(skipped, str):
+            raise _BadState("skipped")
+        summary = raw.get("summary")
+        state.entries[path] = _Entry(
+            stat=(stat_key[0], stat_key[1], stat_key[2], stat_key[3]),
+            digest=_typed(raw.get("digest"), str),
+            key=keys[index],
+            summary=None if summary is None else _summary_from(path, summary),
+            skipped=skipped,
+        )
+    return state
+
+
+def _summary_from(path: str, raw: object) -> FileSummary:
+    if not isinstance(raw, dict):
+        raise _BadState("summary")
+    counts = {name: _typed(raw.get(name), int) for name in ("lines", "ai", "mixed", "human",
+                                                              "blocks")}  # fmt: skip
+    if any(value < 0 for value in counts.values()):
+        raise _BadState("summary")
+    tallies = {name: _counter(raw.get(name)) for name in ("by_source", "by_agent", "review")}
+    return FileSummary(path=path, **counts, **tallies)
+
+
+def _counter(raw: object) -> dict[str, int]:
+    if not isinstance(raw, dict):
+        raise _BadState("counter")
+    return {_typed(name, str): _typed(count, int) for name, count in raw.items()}
+
+
+def _typed(value: object, kind: type[Any]) -> Any:
+    # bool is an int to isinstance; never a count or an index here.
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise _BadState(f"not a {kind.__name__}")
+    return value
+
+
+def _list_of(value: object, kind: type[Any]) -> list[Any]:
+    if not isinstance(value, list):
+        raise _BadState("not a list")
+    return [_typed(item, kind) for item in value]
 
 
 def discover_root(start: Path | None = None) -> Repository:

@@ -28,7 +28,7 @@ from foureyes.risk.catalog import (
 from foureyes.risk.dependencies import Dependencies
 from foureyes.risk.languages import language_of
 from foureyes.risk.references import References
-from foureyes.risk.syntax import EMPTY, SyntaxFacts, analyse
+from foureyes.risk.syntax import EMPTY, Definition, Finding, SyntaxFacts, analyse
 
 
 @dataclass(frozen=True)
@@ -106,11 +106,11 @@ class Assessor:
         found = self._facts.get(key)
         if found is not None:
             return found
-        found = self.disk.get(("syntax", *key)) if self.disk else None
-        if not isinstance(found, SyntaxFacts):
+        found = _facts_from_json(self.disk.get(("syntax", *key))) if self.disk else None
+        if found is None:
             found = analyse(language, text)
             if self.disk:
-                self.disk.set(("syntax", *key), found)
+                self.disk.set(("syntax", *key), _facts_to_json(found))
         self._facts.put(key, found)
         return found
 
@@ -195,3 +195,47 @@ def blast_radius_reason(
         return None
     message = "This AI code " + RULES["blast-radius"].sentence.format(name=name, count=references)
     return RiskReason(message, rule="blast-radius", weight=weight)
+
+
+# --- syntax facts on disk (plain JSON: a disk cache never holds pickles) --------------------
+
+
+def _facts_to_json(facts: SyntaxFacts) -> dict[str, object]:
+    return {
+        "findings": [[f.rule, f.first_line, f.last_line, f.text] for f in facts.findings],
+        "imports": list(facts.imports),
+        "nesting": facts.nesting,
+        "definitions": [[d.name, d.line, d.column] for d in facts.definitions],
+    }
+
+
+def _facts_from_json(value: object) -> SyntaxFacts | None:
+    """Facts read back from disk; None (a miss) unless `value` has exactly their shape."""
+    if not isinstance(value, dict):
+        return None
+    findings, imports = value.get("findings"), value.get("imports")
+    nesting, definitions = value.get("nesting"), value.get("definitions")
+    if not (isinstance(findings, list) and isinstance(definitions, list)):
+        return None
+    if not (isinstance(imports, list) and all(type(name) is str for name in imports)):
+        return None
+    if type(nesting) is not int:
+        return None
+    if not all(_shaped(f, (str, int, int, str)) and f[0] in RULES for f in findings):
+        return None
+    if not all(_shaped(d, (str, int, int)) for d in definitions):
+        return None
+    return SyntaxFacts(
+        findings=tuple(Finding(*f) for f in findings),
+        imports=tuple(imports),
+        nesting=nesting,
+        definitions=tuple(Definition(*d) for d in definitions),
+    )
+
+
+def _shaped(item: object, kinds: tuple[type, ...]) -> bool:
+    return (
+        isinstance(item, list)
+        and len(item) == len(kinds)
+        and all(type(value) is kind for value, kind in zip(item, kinds, strict=True))
+    )

@@ -13,7 +13,7 @@ def register(commands: Subcommands) -> None:
     add_command(
         commands,
         "init",
-        "set up foureyes in this repository: the ledger, its merge rule, the ignored cache",
+        "set up foureyes in this repository: the ledger and its merge rule",
         run,
     )
 

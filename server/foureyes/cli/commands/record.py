@@ -5,8 +5,9 @@ An agent's tool call must never fail because of foureyes, and some agents block 
 tool call when a hook exits with 2, so without --strict this command exits 0 for
 everything: a bad payload, a missing repository, even bad arguments (a stale hook
 command after an upgrade must not start blocking edits). Problems go to stderr
-and to `.foureyes/cache/hooks.log`. With --strict, bad input exits 2 and
-environment problems 3, as other commands do.
+and to `hooks.log` in the repository's cache (`.git/foureyes/cache/hooks.log` in a
+plain clone). With --strict, bad input exits 2 and environment problems 3, as
+other commands do.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ record the lines an agent's tool call wrote, from the hook payload (JSON) on std
 Agent hooks run this after each edit (`foureyes hooks install AGENT` sets that up).
 Without --strict it always exits 0, so that the agent's tool call never fails
 because of foureyes: problems are printed to stderr and appended to
-.foureyes/cache/hooks.log. With --strict, bad input exits 2 and environment
+.git/foureyes/cache/hooks.log. With --strict, bad input exits 2 and environment
 problems exit 3. See docs/capture.md for the payloads each agent sends.
 """
 
