@@ -114,10 +114,12 @@ def test_a_new_commit_or_ledger_change_is_seen(repo: GitRepo) -> None:
     result = scan(repo)
     assert result["incremental"]["listed_by_git"] is True
     assert result["summary"]["by_agent"]["codex"] == 4
-    assert repo.foureyes("mark", "--human", "src/new.py:1-2").code == 0
+    # A ledger claim is seen too (a human claim would not do: relabelling AI lines as
+    # human needs a senior's approval, so they stay AI).
+    assert repo.foureyes("mark", "--ai", "src/new.py:1-2", "--agent", "aider").code == 0
     again = scan(repo)
     assert again["summary"]["by_agent"]["codex"] == 2
-    assert again["summary"]["human_lines"] == 2
+    assert again["summary"]["by_agent"]["aider"] == 2
 
 
 def test_progress_bar_on_a_terminal(repo: GitRepo) -> None:

@@ -16,18 +16,29 @@ import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
+from pathlib import PurePosixPath
 
-from foureyes.anchor import CONTEXT_LINES, LineMatch, Match, TextIndex, resolve
+from foureyes.anchor import (
+    CONTEXT_LINES,
+    LineMatch,
+    Match,
+    TextIndex,
+    line_hash,
+    resolve,
+    split_lines,
+)
 from foureyes.capture.history import (
     SOURCE_TRACE,
     commit_people,
     history_authorship,
     history_line_authorship,
+    history_paths,
     history_state,
     merge_history,
 )
 from foureyes.diskstore import DiskStore
-from foureyes.errors import EnvironmentProblem
+from foureyes.errors import EnvironmentProblem, UsageError
+from foureyes.files import Files, WorkingTree
 from foureyes.ledger import Ledger, LedgerSnapshot
 from foureyes.lru import Lru
 from foureyes.model import (
@@ -59,13 +70,19 @@ _PRESENT = frozenset({Match.SAME, Match.REFORMATTED, Match.EDITED})
 _UNCHANGED = frozenset({Match.SAME, Match.REFORMATTED})
 _AI_LIKE = frozenset({Contributor.AI, Contributor.MIXED})
 _AI_ONLY = frozenset({Contributor.AI})
+FOUREYES_GIT = ".git"
 
 
 class Engine:
     """Answers for one repository. Thread-safe; share one per repository."""
 
     def __init__(
-        self, repo: Repository, policy: Policy | None = None, *, complete_risk: bool = True
+        self,
+        repo: Repository,
+        policy: Policy | None = None,
+        *,
+        complete_risk: bool = True,
+        files: Files | None = None,
     ) -> None:
         """`policy` fixes the review policy; by default it is read from the repository
         (.foureyes.toml or pyproject.toml) and re-read when those files change.
@@ -73,21 +90,27 @@ class Engine:
         `complete_risk` decides whether reports include the slow risk signals (jedi):
         the CLI and CI want them; the language server asks for fast reports and
         refines them in the background (`report(..., complete_risk=True)`).
+
+        `files` is where file text and the ledger are read from: the working tree by
+        default; the gate in CI reads a commit (`files.Commit`).
         """
         self.repo = repo
+        self.files: Files = files or WorkingTree(repo)
         self.complete_risk = complete_risk
         disk = DiskStore(repo.cache_dir, "risk")
         self.assessor = Assessor(Dependencies(repo, disk), References(repo), disk)
         self._fixed_policy = policy
         self._policy_loader = PolicyLoader(repo.root)
         self._signatures: dict[tuple[str, str, str], str | None] = {}
-        self.ledger = Ledger(repo.ledger_path)
+        self.ledger = Ledger(self.files.ledger_file())
         self._lock = threading.Lock()
         self._reports: Lru[tuple[object, ...], FileReport] = Lru(256)
         # Small on purpose: a resolution is only reused for the same text, and every
         # object kept alive here makes garbage collection pauses longer.
         self._resolutions: Lru[tuple[str, str], dict[int, LineMatch]] = Lru(4096)
         self._indexes: Lru[tuple[str, frozenset[str]], TextIndex] = Lru(16)
+        self._orphans_key: tuple[object, ...] | None = None
+        self._orphan_claims: tuple[AnchoredClaim, ...] = ()
         self._renamed_key: tuple[object, ...] | None = None
         self._renamed_paths: dict[str, str] = {}
         self._enriched: Lru[tuple[object, ...], tuple[LineAuthorship, LineAuthorship]] = Lru(65536)
@@ -118,20 +141,24 @@ class Engine:
         """Authorship and regions of `path` for `text` (default: the working-tree file)."""
         complete = self.complete_risk if complete_risk is None else complete_risk
         if text is None:
-            text = self.repo.read_text(path)
+            text = self.files.read_text(path)
         policy = self.policy  # first: a broken policy is an error, never "allow"
         snapshot = self.snapshot()
         claims = self.claims_for(path, snapshot)
+        moved = self._moved_here(path, {c.path for c in claims} | {path}, policy)
         text_key = _content_key(text)
         dependencies = self.assessor.dependencies
         learned = dependencies.generation if dependencies else 0
         history = history_state(self.repo) if policy.history else None
-        key = (path, text_key, snapshot.generation, policy, len(claims), complete, learned, history)
+        key = (path, text_key, snapshot.generation, policy, len(claims), complete, learned, history,
+               tuple(c.id for c in moved))  # fmt: skip
         with self._lock:
             cached = self._reports.get(key)
         if cached is not None:
             return cached
-        live = _live(claims, snapshot, policy.seniors_for(path))
+        # Claims that moved here from other files come first: a claim made here later
+        # (a human one, say) then stands to them as it would in their own file.
+        live = [*moved, *_live(claims, snapshot, policy.seniors_for(path))]
         index = self._index(text_key, text, live)
         attributed = self._authorship(live, index, text_key)
         if policy.history:
@@ -146,7 +173,10 @@ class Engine:
                 attributed = merge_history(_relabelled(lines_from_history, attributed),
                                            lines_from_history)  # fmt: skip
         attributed = self._with_committers(path, text, attributed)
-        regions = self._regions(path, attributed, live, index, text_key, policy, complete, text)
+        local = frozenset({path, *(c.path for c in claims)})
+        regions = self._regions(
+            path, attributed, live, index, text_key, policy, complete, text, local
+        )
         result = FileReport(path, len(index), attributed, regions, index.lines)
         with self._lock:
             self._reports.put(key, result)
@@ -158,18 +188,139 @@ class Engine:
         names = [path, *(old for old, current in renamed.items() if current == path)]
         return snapshot.for_paths(names)
 
-    def tracked_paths(self) -> list[str]:
-        """Current names of every file the ledger has claims about (renames followed),
-        except the policy's ignored paths. Raises PolicyError for a broken policy."""
+    def tracked_paths(self, changed: Iterable[str] | None = None) -> list[str]:
+        """The files that may hold AI code and so need a report: the one answer to
+        "which files need review" that status, queue, check, SARIF and the language
+        server's queue all ask. Raises PolicyError for a broken policy.
+
+        Without `changed`: every file the ledger has claims about (renames followed),
+        every file history may attribute AI lines to (AI-marked commits, git-ai notes,
+        Agent Trace), and every file that code left by another claimed file moved to.
+        With `changed` (the files a change touched, as the gate computes them): those
+        of them that exist, whatever the ledger says, since AI code can arrive in any
+        file (moved there, or claimed after the fact). The policy's ignored paths are
+        left out either way.
+        """
         policy = self.policy
-        snapshot = self.snapshot()
-        renamed = self._renamed(snapshot)
-        found = {renamed.get(path, path) for path in snapshot.paths()}
+        if changed is not None:
+            found = set(changed)
+        else:
+            snapshot = self.snapshot()
+            renamed = self._renamed(snapshot)
+            found = {renamed.get(path, path) for path in snapshot.paths()}
+            if policy.history:
+                for path in history_paths(self.repo, policy.ai_markers):
+                    found.add(path if self.files.is_file(path)
+                              else self.repo.current_name(path) or path)  # fmt: skip
+            found |= self.moved_to()
         return sorted(
             path
             for path in found
-            if self.repo.abspath(path).is_file() and not policy.is_ignored(path)
+            if self._inside(path)
+            and self.files.is_file(path)
+            and not policy.is_ignored(path)
         )
+
+    def _inside(self, path: str) -> bool:
+        """Whether a path some record names is a file of this working tree: ledger lines,
+        trace records and a change's file list are untrusted, and `../x`, `/etc/x`,
+        `.git/x` or a link that leads out of the tree are never read."""
+        parts = PurePosixPath(path).parts
+        if not parts or parts[0] in ("/", FOUREYES_GIT) or ".." in parts or "\0" in path:
+            return False
+        try:
+            return self.repo.abspath(path).resolve().is_relative_to(self.repo.root)
+        except (OSError, RuntimeError):
+            return False
+
+    # --- code that moved between files ---
+
+    def _orphans(self) -> tuple[AnchoredClaim, ...]:
+        """AI claims and approvals whose block is no longer all in their own file (or
+        whose file is gone): code that may have moved to another file. Such claims are
+        also resolved against every other file, so cutting AI code out of one file and
+        pasting it into another keeps its claim; an approval follows only while its
+        block is intact, and only onto lines that moved with it (see `_review`).
+
+        Worked out from the files as they are on disk, once per ledger generation,
+        HEAD/index state and stat of the claimed files.
+        """
+        snapshot = self.snapshot()
+        renamed = self._renamed(snapshot)
+        paths = snapshot.paths()
+        current = {old: renamed.get(old, old) for old in paths}
+        stamps = tuple(
+            self.files.stamp(name) if self._inside(name) else None
+            for name in current.values()
+        )
+        key = (snapshot.generation, self.repo.renames_key(), stamps)
+        with self._lock:
+            if self._orphans_key == key:
+                return self._orphan_claims
+        found: list[AnchoredClaim] = []
+        for old in paths:
+            claims = [c for c in snapshot.for_path(old) if isinstance(c, AiAuthorship | Approval)]
+            if not claims:
+                continue
+            text = self._disk_text(current[old])
+            if text is None:
+                found.extend(claims)
+                continue
+            text_key = _content_key(text)
+            index = self._index(text_key, text, claims)
+            for claim in claims:
+                matches = self._matches(claim, index, text_key)
+                if isinstance(claim, Approval):
+                    lost = _approval_damage(claim, matches) is not None
+                else:
+                    present = sum(1 for m in matches.values() if m.claim_line is not None)
+                    lost = present < claim.anchor.line_count
+                if lost:
+                    found.append(claim)
+        with self._lock:
+            self._orphans_key, self._orphan_claims = key, tuple(found)
+        return self._orphan_claims
+
+    def _disk_text(self, path: str) -> str | None:
+        if not self._inside(path):
+            return None
+        try:
+            return self.files.read_text(path)
+        except UsageError:
+            return None
+
+    def _moved_here(self, path: str, names: set[str], policy: Policy) -> list[AnchoredClaim]:
+        """Orphaned claims from other files that this file's report must also resolve."""
+        moved = [c for c in self._orphans() if c.path not in names]
+        if not moved:
+            return []
+        snapshot = self.snapshot()
+        return [
+            claim
+            for claim in moved
+            if claim in _live([claim], snapshot, policy.seniors_for(claim.path))
+        ]
+
+    def moved_to(self) -> set[str]:
+        """Files other than their own where orphaned AI claims now resolve: the files a
+        block cut out of one file and pasted into another went to."""
+        orphans = [c for c in self._orphans() if isinstance(c, AiAuthorship)]
+        if not orphans:
+            return set()
+        wanted = {key for claim in orphans for key in claim.anchor.lines}
+        result: set[str] = set()
+        for path in self.files.listing():
+            text = self._disk_text(path)
+            if text is None or not any(line_hash(line) in wanted for line in split_lines(text)):
+                continue
+            report = self.report(path, text, complete_risk=False)
+            if any(
+                verdict.claim is not None and verdict.claim.path != path
+                and verdict.contributor in _AI_LIKE
+                for verdict in report.attributed.values()
+            ):  # fmt: skip
+                result.add(path)
+        return result
 
     def _renamed(self, snapshot: LedgerSnapshot) -> dict[str, str]:
         """Ledger paths that no longer exist -> their current names, as git recorded.
@@ -183,7 +334,7 @@ class Engine:
                 return self._renamed_paths
         renamed: dict[str, str] = {}
         for old in snapshot.paths():
-            if not self.repo.abspath(old).exists():
+            if not self.files.is_file(old):
                 current = self.repo.current_name(old)
                 if current is not None:
                     renamed[old] = current
@@ -273,6 +424,10 @@ class Engine:
         signature, found = last
         if signature[0] != len(index):
             return None  # the line count changed: positions shifted, resolve again
+        if claim.anchor.sketch and sum(m.claim_line is not None for m in found.values()) < len(
+            claim.anchor.lines
+        ):
+            return None  # lines are missing: any line could now be recognised as one
         return found if _resolution_signature(claim, index, found) == signature else None
 
     def _authorship(
@@ -338,6 +493,7 @@ class Engine:
         policy: Policy,
         complete_risk: bool = True,
         text: str | None = None,
+        local: frozenset[str] = frozenset(),
     ) -> tuple[Region, ...]:
         if policy.is_ignored(path):
             return ()
@@ -349,6 +505,12 @@ class Engine:
             (claim, self._matches(claim, index, text_key))
             for claim in claims
             if isinstance(claim, ReviewRequest | Approval | ChangesRequested)
+        ]
+        # An approval that moved here from another file covers only the lines that
+        # moved with it, never a copy that has a claim of its own.
+        reviews = [
+            (claim, matches if claim.path in local else _moved_with(claim, matches, attributed))
+            for claim, matches in reviews
         ]
         seniors = policy.seniors_for(path)
         critical = policy.critical_match(path)
@@ -541,6 +703,17 @@ def _live(
         for claim in claims
         if not any(rules.may_dismiss(d, claim, seniors) for d in by_target.get(claim.id, ()))
     ]
+
+
+def _moved_with(
+    claim: AnchoredClaim, matches: dict[int, LineMatch], attributed: Mapping[int, LineAuthorship]
+) -> dict[int, LineMatch]:
+    kept = {}
+    for position, match in matches.items():
+        verdict = attributed.get(position + 1)
+        if verdict is not None and verdict.claim is not None and verdict.claim.path == claim.path:
+            kept[position] = match
+    return kept if len(kept) != len(matches) else matches
 
 
 def _relabelled(

@@ -100,6 +100,10 @@ def encode(claim: Claim) -> dict[str, Any]:
             "before": list(anchor.before),
             "after": list(anchor.after),
         }
+        if anchor.raw:
+            record["anchor"]["raw"] = list(anchor.raw)
+        if anchor.sketch:
+            record["anchor"]["sketch"] = list(anchor.sketch)
     for name in _KIND_FIELDS[type(claim)]:
         value = getattr(claim, name)
         if value is not None:
@@ -219,7 +223,7 @@ def _anchor(raw: object) -> Anchor:
     if not isinstance(line, int) or isinstance(line, bool) or line < 1:
         raise InvalidEvent('"anchor.line" must be a positive integer')
     parts: dict[str, tuple[str, ...]] = {}
-    for name in ("lines", "exact", "before", "after"):
+    for name in ("lines", "exact", "before", "after", "raw", "sketch"):
         value = raw.get(name, [])
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             raise InvalidEvent(f'"anchor.{name}" must be a list of strings')

@@ -249,6 +249,52 @@ def commit_people(repo: Repository, path: str, text: str) -> dict[int, tuple[Ide
     return result
 
 
+def history_paths(repo: Repository, markers: Sequence[str] = ()) -> frozenset[str]:
+    """Paths that history may attribute AI lines to: files that AI-marked commits on
+    HEAD's history touched, and files git-ai notes or Agent Trace records name. A
+    superset of the files with AI lines from history (a later human commit may have
+    rewritten them); the engine's report of each decides. Paths are as those commits
+    had them. Cached per history state; never raises for git trouble."""
+    view = _view(repo)
+    state = (*view.state(), tuple(markers))
+    head = state[0]
+    if not isinstance(head, str):
+        return frozenset()
+    with _PATHS_LOCK:
+        cached = _PATHS.get(repo.root)
+        if cached is not None and cached[0] == state:
+            return cached[1]
+    found: set[str] = set()
+    try:
+        commits = repo.git("rev-list", head).split()
+    except EnvironmentProblem:
+        commits = []
+    infos = view.commit_infos(commits)
+    marked = [c for c, info in infos.items() if info is not None
+              and view.mark(c, info, tuple(markers)) is not None]  # fmt: skip
+    if marked:
+        try:
+            output = repo.git("diff-tree", "--stdin", "-r", "-z", "--no-commit-id",
+                              "--name-only", "--root", stdin="\n".join(marked) + "\n")  # fmt: skip
+        except EnvironmentProblem:
+            output = ""
+        found.update(name for name in output.split("\0") if name.strip())
+    notes_commit = state[1]
+    if isinstance(notes_commit, str):
+        for note in view.parse_notes(set(view.notes_list(notes_commit).values())).values():
+            found.update(note.paths)
+    for by_path in view.traces().values():
+        found.update(by_path)
+    result = frozenset(found)
+    with _PATHS_LOCK:
+        _PATHS[repo.root] = (state, result)
+    return result
+
+
+_PATHS: dict[Path, tuple[tuple[object, ...], frozenset[str]]] = {}
+_PATHS_LOCK = threading.Lock()
+
+
 def history_line_authorship(
     path: str, lines: Sequence[str], history: Mapping[int, HistoryLine]
 ) -> dict[int, LineAuthorship]:

@@ -66,6 +66,8 @@ def canonical(approval: Approval) -> bytes:
         "digests": list(digests_of(approval) or ()),
         "note": approval.note,
     }
+    if approval.anchor.raw:  # only where recorded: older signatures stay valid
+        record["raw"] = list(approval.anchor.raw)
     return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
 
 

@@ -7,7 +7,6 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from foureyes.capture.scan import scan
 from foureyes.cli.common import EXIT_OK, Subcommands, add_command, print_json, warn_about
 from foureyes.cli.render import render_status
 from foureyes.engine import Engine
@@ -25,12 +24,7 @@ def register(commands: Subcommands) -> None:
 def run(args: argparse.Namespace) -> int:
     repo = Repository.discover()
     engine = Engine(repo)
-    paths = set(engine.tracked_paths())
-    if engine.policy.history:
-        # Files whose AI lines come from history alone are known from a scan (cached
-        # and incremental: an unchanged repository costs no git run).
-        found = scan(repo, extra_markers=engine.policy.ai_markers, engine=engine)
-        paths |= {item.path for item in found.files if item.ai or item.mixed}
+    paths = engine.tracked_paths()  # the engine's one answer, as check and the editor get it
     reports: list[FileReport] = []
     for path in sorted(paths):
         try:

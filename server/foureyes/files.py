@@ -1,0 +1,230 @@
+"""Where the engine reads file text and the ledger from: the working tree, or a commit.
+
+The editor and a developer's `check` judge the working tree. In CI the gate judges the
+commits of a change: the working tree there is only what a checkout made of them, and
+a change's own `.gitattributes` (`working-tree-encoding`, filters) can make that
+differ from the committed bytes. So `Commit` reads every file and the ledger from git
+objects (one long-running `git cat-file --batch`), and `WorkingTree` reads the disk.
+
+Both decode text the same way (`decode_text`): UTF-8, strictly. Text that is binary,
+huge or not UTF-8 is a UsageError naming the file; callers that judge AI code must
+treat that as "cannot be checked" (a failure), never as "nothing to check". This
+module knows git objects and file systems; it must not know about claims or faces.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import hashlib
+import subprocess
+import threading
+from pathlib import Path
+from typing import Protocol
+
+from foureyes.errors import EnvironmentProblem, UsageError
+from foureyes.repo import FOUREYES_DIR, LEDGER_NAME, MAX_FILE_BYTES, Repository, file_stamp
+
+LEDGER_RELPATH = f"{FOUREYES_DIR}/{LEDGER_NAME}"
+_SYMLINK_MODE = "120000"
+
+
+class Files(Protocol):
+    """What the engine needs of a tree of files."""
+
+    label: str  # for messages: "the working tree", "commit 1a2b3c4"
+
+    def read_text(self, path: str) -> str: ...
+    def is_file(self, path: str) -> bool: ...
+    def stamp(self, path: str) -> object: ...
+    def listing(self) -> list[str]: ...
+    def ledger_file(self) -> Path: ...
+
+
+def too_big(path: str, size: int, where: str = "") -> UsageError:
+    suffix = f" in {where}" if where else ""
+    return UsageError(
+        f"{path}{suffix} is {size // 1024} KiB; foureyes skips files over "
+        f"{MAX_FILE_BYTES // (1024 * 1024)} MiB"
+    )
+
+
+def decode_text(path: str, data: bytes, where: str = "") -> str:
+    """A file's text, or a UsageError saying why it cannot be read as text."""
+    suffix = f" in {where}" if where else ""
+    if len(data) > MAX_FILE_BYTES:
+        raise too_big(path, len(data), where)
+    if b"\0" in data[:8192]:
+        raise UsageError(f"{path}{suffix} is a binary file; foureyes tracks text files only")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise UsageError(
+            f"{path}{suffix} is not valid UTF-8 (byte {error.start}); foureyes reads text "
+            "as UTF-8 and will not guess",
+            "store the file as UTF-8 (check .gitattributes for working-tree-encoding)",
+        ) from None
+
+
+class WorkingTree:
+    """The files on disk, as the editor and a local `check` see them."""
+
+    label = "the working tree"
+
+    def __init__(self, repo: Repository) -> None:
+        self.repo = repo
+
+    def read_text(self, path: str) -> str:
+        target = self.repo.abspath(path)
+        try:
+            size = target.stat().st_size
+        except FileNotFoundError:
+            raise UsageError(f"{path} does not exist in the working tree") from None
+        if not target.is_file():
+            raise UsageError(f"{path} is not a regular file")
+        if size > MAX_FILE_BYTES:
+            raise too_big(path, size)
+        return decode_text(path, target.read_bytes())
+
+    def is_file(self, path: str) -> bool:
+        return self.repo.abspath(path).is_file()
+
+    def stamp(self, path: str) -> object:
+        return file_stamp(self.repo.abspath(path))
+
+    def listing(self) -> list[str]:
+        try:
+            output = self.repo.git("ls-files", "-z", "--cached", "--others", "--exclude-standard")
+        except EnvironmentProblem:
+            return []
+        return list(dict.fromkeys(name for name in output.split("\0") if name))
+
+    def ledger_file(self) -> Path:
+        return self.repo.ledger_path
+
+
+class Commit:
+    """The files of one commit, read from git objects, never from the working tree."""
+
+    def __init__(self, repo: Repository, rev: str = "HEAD") -> None:
+        self.repo = repo
+        try:
+            self.commit = repo.git("rev-parse", "--verify", "-q", f"{rev}^{{commit}}").strip()
+        except EnvironmentProblem:
+            self.commit = ""
+        if not self.commit:
+            raise UsageError(f"{rev} is not a commit; there is nothing committed to check")
+        self.label = f"commit {self.commit[:10]}"
+        listing = repo.git("ls-tree", "-r", "-z", "--full-tree", self.commit)
+        self._blobs: dict[str, str] = {}
+        self._links: set[str] = set()
+        for entry in listing.split("\0"):
+            meta, _, name = entry.partition("\t")
+            parts = meta.split()
+            if len(parts) != 3 or parts[1] != "blob":
+                continue
+            if parts[0] == _SYMLINK_MODE:
+                self._links.add(name)
+            else:
+                self._blobs[name] = parts[2]
+        self._reader = BlobReader(repo.root)
+        self._ledger: Path | None = None
+        self._lock = threading.Lock()
+
+    def read_text(self, path: str) -> str:
+        if path in self._links:
+            raise UsageError(f"{path} is a symbolic link in {self.label}; it holds no code")
+        blob = self._blobs.get(path)
+        if blob is None:
+            raise UsageError(f"{path} does not exist in {self.label}")
+        data = self._reader.read(blob)
+        if data is None:
+            raise EnvironmentProblem(f"git cannot read {path} in {self.label}")
+        return decode_text(path, data, self.label)
+
+    def is_file(self, path: str) -> bool:
+        return path in self._blobs
+
+    def stamp(self, path: str) -> object:
+        return self._blobs.get(path)
+
+    def listing(self) -> list[str]:
+        return sorted(self._blobs)
+
+    def ledger_file(self) -> Path:
+        """The commit's ledger bytes, copied to the cache (the Ledger reads files).
+
+        A ledger that is a symbolic link in the commit is refused: the gate never
+        follows a link a change committed."""
+        with self._lock:
+            if self._ledger is not None:
+                return self._ledger
+            if LEDGER_RELPATH in self._links:
+                raise UsageError(
+                    f"{LEDGER_RELPATH} is a symbolic link in {self.label}; the gate reads "
+                    "only a regular ledger file",
+                    f"replace it with a regular file (git rm {LEDGER_RELPATH})",
+                )
+            blob = self._blobs.get(LEDGER_RELPATH)
+            data = self._reader.read(blob) if blob else b""
+            if data is None:
+                raise EnvironmentProblem(f"git cannot read {LEDGER_RELPATH} in {self.label}")
+            folder = self.repo.cache_dir / "commits"
+            folder.mkdir(parents=True, exist_ok=True)
+            name = hashlib.blake2b(data, digest_size=12).hexdigest()
+            target = folder / f"ledger-{name}.jsonl"
+            if not target.exists():
+                partial = target.with_suffix(".part")
+                partial.write_bytes(data)
+                partial.replace(target)
+            self._ledger = target
+            return target
+
+
+class BlobReader:
+    """One long-running `git cat-file --batch`: a git start-up for the whole check,
+    not one per file."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.lock = threading.Lock()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def read(self, object_id: str) -> bytes | None:
+        with self.lock:
+            try:
+                return self._one(object_id)
+            except (OSError, ValueError):
+                self._stop()
+                return None
+
+    def _one(self, object_id: str) -> bytes | None:
+        process = self.process
+        if process is None or process.poll() is not None:
+            process = self.process = subprocess.Popen(
+                ["git", "cat-file", "--batch"], cwd=self.root, stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            atexit.register(self._stop)
+        assert process.stdin is not None and process.stdout is not None
+        process.stdin.write(object_id.encode() + b"\n")
+        process.stdin.flush()
+        header = process.stdout.readline().split()
+        if not header:
+            raise ValueError("git cat-file stopped")
+        if header[-1] == b"missing" or len(header) < 3:
+            return None
+        size = int(header[2])
+        data = process.stdout.read(size + 1)
+        if len(data) != size + 1:
+            raise ValueError("git cat-file stopped mid-object")
+        return data[:-1]
+
+    def _stop(self) -> None:
+        process, self.process = self.process, None
+        if process is None:
+            return
+        with contextlib.suppress(OSError, ValueError):
+            if process.stdin:
+                process.stdin.close()
+            process.wait(timeout=5)
