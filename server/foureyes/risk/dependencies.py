@@ -188,13 +188,12 @@ class Dependencies:
         import jedi  # slow to import; only the background tier gets here
 
         environment = None
-        for candidate in (".venv", "venv", "env"):
-            if (self.root / candidate / "pyvenv.cfg").exists():
-                try:
-                    environment = jedi.create_environment(str(self.root / candidate), safe=False)
-                except Exception:
-                    environment = None
-                break
+        venv = project_venv(self.repo)
+        if venv is not None:
+            try:
+                environment = jedi.create_environment(str(venv), safe=False)
+            except Exception:
+                environment = None
         project = jedi.Project(str(self.root), environment_path=None)
         script = jedi.Script(f"import {top}\n", project=project, environment=environment)
         try:
@@ -289,15 +288,35 @@ class Dependencies:
         return files
 
 
-def _environment_stamp(root: Path) -> tuple[object, ...]:
-    """What jedi's answer about an import depends on: which environment it reads (the
-    project's venv, else this interpreter's) and when its packages last changed."""
+def _venv_dir(root: Path) -> Path | None:
     for candidate in (".venv", "venv", "env"):
         venv = root / candidate
         if (venv / "pyvenv.cfg").exists():
-            break
-    else:
-        venv = Path(sys.prefix)
+            return venv
+    return None
+
+
+def project_venv(repo: Repository) -> Path | None:
+    """The project's own virtual environment, when it is one foureyes may run.
+
+    jedi learns about an environment by running its interpreter. A venv that git
+    tracks (any file of it committed) or that is a symbolic link came with the
+    repository's content, which a pull request controls: running it would run the
+    pull request's code in CI and in the editor. Such a venv is never used."""
+    venv = _venv_dir(repo.root)
+    if venv is None or venv.is_symlink():
+        return None
+    try:
+        tracked = repo.git("ls-files", "-z", "--", venv.name)
+    except EnvironmentProblem:
+        return None
+    return None if tracked else venv
+
+
+def _environment_stamp(root: Path) -> tuple[object, ...]:
+    """What jedi's answer about an import depends on: which environment it reads (the
+    project's venv, else this interpreter's) and when its packages last changed."""
+    venv = _venv_dir(root) or Path(sys.prefix)
     stamps = []
     for site in sorted(venv.glob("lib*/python*/site-packages")):
         try:
