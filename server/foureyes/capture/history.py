@@ -10,12 +10,15 @@ history knows about:
    working tree changed has no commit and gets no verdict, exactly as `git blame
    --contents` would say "Not Committed Yet". Blaming HEAD instead of the buffer
    means an editor that asks on every keystroke costs a diff, not a git process.
-2. A commit with **line-level records** decides for its own lines, and its trailers
-   add nothing: a git-ai note (`refs/notes/ai`; the note's line numbers are the
-   commit's), an Agent Trace record whose `vcs.revision` is the commit (from
-   `.agent-trace/traces.jsonl` in the working tree), or foureyes ledger claims
-   committed in it (those are resolved by the engine, so history says nothing for
-   such a commit's lines). A line such a record does not list stays unknown.
+2. Where a commit has **line-level records** about a file, they decide for that
+   file's lines, and its trailers add nothing there: a git-ai note (`refs/notes/ai`;
+   the note's line numbers are the commit's) that lists the file, an Agent Trace
+   record whose `vcs.revision` is the commit and that names the file (from
+   `.agent-trace/traces.jsonl` in the working tree), or foureyes ledger claims about
+   the file committed in it (those are resolved by the engine, so history says
+   nothing for those lines). A line of such a file that no record lists stays
+   unknown. Precedence is per file: a record about `a.py` says nothing about `b.py`,
+   whose lines the commit's trailers still decide.
 3. Otherwise a commit **marked as AI** (trailers, aider's author suffix, the Copilot
    coding agent; see trailers.py, plus the policy's `extra_markers`) makes its lines
    AI with confidence 0.6 and the agent and model the mark names.
@@ -40,6 +43,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import hashlib
+import json
 import re
 import subprocess
 import threading
@@ -193,11 +197,17 @@ class _Records:
 
     note: Note | None = None
     traces: dict[str, list[TraceRange]] = field(default_factory=dict)  # path -> ranges
-    ledger: bool = False
+    ledger: frozenset[str] = frozenset()  # paths the commit added ledger claims about
 
     @property
     def any(self) -> bool:
-        return self.note is not None or bool(self.traces) or self.ledger
+        return self.note is not None or bool(self.traces) or bool(self.ledger)
+
+    def name(self, path: str) -> bool:
+        """Whether a line-level record of the commit speaks about `path`: then the
+        records decide its lines. A record about one file says nothing about another."""
+        in_note = self.note is not None and path in self.note.files
+        return in_note or path in self.traces or path in self.ledger
 
 
 # --- the public functions ---------------------------------------------------------------
@@ -373,7 +383,7 @@ class _View:
         self._commits: dict[str, _Commit | None] = {}
         self._notes_lists: dict[str, dict[str, str]] = {}
         self._notes: dict[str, Note] = {}
-        self._ledger_commits: dict[str, frozenset[str]] = {}
+        self._ledger_commits: dict[str, dict[str, frozenset[str]]] = {}
         self._traces: tuple[object, dict[str, dict[str, list[TraceRange]]]] | None = None
         self._marks: dict[tuple[str, tuple[str, ...]], AiMark | None] = {}
         self._could: dict[tuple[object, ...], bool] = {}
@@ -483,7 +493,7 @@ class _View:
             "line": number, "commit": commit, "orig_line": orig_line, "orig_path": orig_path,
             "author": info.author, "at": info.at,
         }  # fmt: skip
-        if records is not None and records.any:
+        if records is not None and records.name(orig_path):
             if records.note is not None:
                 author = records.note.author_of(orig_path, orig_line)
                 if author is not None:
@@ -504,7 +514,7 @@ class _View:
                         source=SOURCE_TRACE, evidence=f"Agent Trace record {item.record_id}",
                         **base,  # type: ignore[arg-type]
                     )  # fmt: skip
-            return None  # line-level records decide, and they do not list this line
+            return None  # line-level records decide this file, and do not list this line
         mark = self.mark(commit, info, markers)
         if mark is None:
             return None
@@ -655,7 +665,7 @@ class _View:
         parsed = self.parse_notes(blobs)
         short = [rev for rev in traces if len(rev) < 40]
         for commit in commits:
-            records = _Records(ledger=commit in ledger)
+            records = _Records(ledger=ledger.get(commit, frozenset()))
             blob = notes.get(commit)
             if blob is not None:
                 records.note = parsed.get(blob)
@@ -669,24 +679,29 @@ class _View:
                 found[commit] = records
         return found
 
-    def ledger_commits(self, head: str) -> frozenset[str]:
-        """Commits that added authorship claims to the ledger: their lines are the ledger's."""
+    def ledger_commits(self, head: str) -> dict[str, frozenset[str]]:
+        """Commits that added authorship claims to the ledger -> the paths those claims
+        are about: for those files, the commit's lines are the ledger's."""
         with self.lock:
             if head in self._ledger_commits:
                 return self._ledger_commits[head]
-        remembered = _strings(self._get(("ledger-commits", head)))
-        if remembered is not None:
-            found = frozenset(remembered)
+        remembered = self._get(("ledger-paths", head))
+        found: dict[str, frozenset[str]] = {}
+        if isinstance(remembered, dict) and all(
+            _strings(paths) is not None for paths in remembered.values()
+        ):
+            found = {commit: frozenset(paths) for commit, paths in remembered.items()}
         else:
             try:
                 output = self.repo.git(
-                    "log", "--format=%H", "--extended-regexp", f"-G{_CLAIM_KINDS}",
-                    head, "--", _LEDGER_PATH,
+                    "log", "--format=%x00%H", "-p", "--unified=0", "--no-ext-diff",
+                    "--no-color", "--extended-regexp", f"-G{_CLAIM_KINDS}", head, "--",
+                    _LEDGER_PATH,
                 )  # fmt: skip
             except EnvironmentProblem:
                 output = ""
-            found = frozenset(line for line in output.split() if line)
-            self._set(("ledger-commits", head), sorted(found))
+            found = _claimed_paths(output)
+            self._set(("ledger-paths", head), {c: sorted(p) for c, p in found.items()})
         with self.lock:
             self._ledger_commits[head] = found
         return found
@@ -758,6 +773,30 @@ class _View:
 
 
 # --- parsing git's output ------------------------------------------------------------------
+
+_CLAIM_LINE = re.compile(_CLAIM_KINDS)
+_PATH_FIELD = re.compile(r'"path" *: *("(?:[^"\\]|\\.)*")')
+
+
+def _claimed_paths(log: str) -> dict[str, frozenset[str]]:
+    """From `git log -p` of the ledger: commit -> paths of the authorship claims its
+    added lines hold."""
+    found: dict[str, set[str]] = {}
+    for chunk in log.split("\0"):
+        commit, _, patch = chunk.partition("\n")
+        commit = commit.strip()
+        if len(commit) != 40:
+            continue
+        paths = found.setdefault(commit, set())
+        for line in patch.splitlines():
+            if not line.startswith("+") or line.startswith("+++") or not _CLAIM_LINE.search(line):
+                continue
+            match = _PATH_FIELD.search(line)
+            if match:
+                with contextlib.suppress(ValueError):
+                    paths.add(json.loads(match[1]))
+    return {commit: frozenset(paths) for commit, paths in found.items() if paths}
+
 
 _HEADER = re.compile(r"^([0-9a-f]{40}) (\d+) (\d+)(?: (\d+))?$")
 
