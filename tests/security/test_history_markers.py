@@ -10,6 +10,7 @@ and identity parsing must not backtrack either. Each command runs as the install
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -109,3 +110,18 @@ def test_a_marker_re2_cannot_compile_is_a_policy_error_with_line_and_hint(
         assert repr(marker) in broken.err
         assert "RE2" in broken.err and "hint:" in broken.err and "docs/policy.md" in broken.err
         assert "Traceback" not in broken.err
+
+
+def test_a_long_run_of_spaces_in_an_author_name_does_not_hang(tmp_path: Path) -> None:
+    """Reading a commit's author took time quadratic in a run of spaces in the name."""
+    repo = make_repo(tmp_path / "repo")
+    append_lines(repo, "a.py", code_lines("start", 3))
+    repo.git("add", "-A")
+    name = "Eve" + " " * 100_000 + "x"  # an argument may not exceed 128 KiB
+    subprocess.run(
+        ["git", "commit", "-q", "-m", "start\n\nCo-authored-by: Claude <noreply@anthropic.com>"],
+        cwd=repo.root, check=True, env={**os.environ, "GIT_AUTHOR_NAME": name},
+    )  # fmt: skip
+    blame = run(repo, "blame", "--json", "a.py")
+    assert blame.code == 0, blame.err
+    assert ai_of(blame) == {n: "claude-code" for n in range(1, 4)}

@@ -857,14 +857,16 @@ def _unquote(name: str) -> str:
 
 
 def _identity(value: bytes) -> tuple[Identity, datetime]:
+    # Split at the angle brackets instead of a regex: a lazy `(.*?)\s*<` takes time
+    # quadratic in a run of spaces, and a commit's author line is untrusted.
     text = value.decode("utf-8", "replace")
-    match = re.match(r"^(.*?)\s*<([^>]*)>\s*(\d+)?", text)
-    if not match:
+    name, opened, rest = text.partition("<")
+    email, closed, tail = rest.partition(">")
+    if not opened or not closed:
         return Identity(text, ""), datetime.fromtimestamp(0, UTC)
-    when = (
-        datetime.fromtimestamp(int(match[3]), UTC) if match[3] else datetime.fromtimestamp(0, UTC)
-    )
-    return Identity(match[1], match[2]), when
+    seconds = tail.strip().split(" ", 1)[0]
+    when = datetime.fromtimestamp(int(seconds), UTC) if seconds.isdigit() else None
+    return Identity(name.strip(), email), when or datetime.fromtimestamp(0, UTC)
 
 
 def _parse_commit(data: bytes) -> _Commit:

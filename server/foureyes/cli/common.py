@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from foureyes.ledger import LedgerSnapshot
+from foureyes.untrusted import one_line
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -47,7 +48,8 @@ def add_command(
 def warn_about(snapshot: LedgerSnapshot, stream: TextIO | None = None) -> None:
     """Tell the user about skipped ledger lines, without failing the command."""
     for problem in snapshot.known_problems():
-        print(f"foureyes: warning: {snapshot.path}, {problem}", file=stream or sys.stderr)
+        print(f"foureyes: warning: {one_line(str(snapshot.path))}, {one_line(str(problem))}",
+              file=stream or sys.stderr)  # fmt: skip
 
 
 def print_json(data: object) -> None:

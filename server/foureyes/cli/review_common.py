@@ -18,6 +18,7 @@ from foureyes.model import Region
 from foureyes.report_json import region_json
 from foureyes.review.actions import ReviewRefused, region_at, region_by_id
 from foureyes.review.policy import PolicyError
+from foureyes.untrusted import one_line
 
 EXIT_REFUSED = 4
 
@@ -110,5 +111,5 @@ def all_regions(engine: Engine) -> list[Region]:
         except PolicyError:
             raise
         except UsageError as error:  # a tracked file became binary or huge: say so, go on
-            print(f"foureyes: skipped {path}: {error.message}", file=sys.stderr)
+            print(f"foureyes: skipped {one_line(path)}: {one_line(error.message)}", file=sys.stderr)
     return regions

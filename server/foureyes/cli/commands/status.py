@@ -14,6 +14,7 @@ from foureyes.errors import UsageError
 from foureyes.model import FileReport, Region
 from foureyes.repo import Repository
 from foureyes.report_json import region_json
+from foureyes.untrusted import one_line
 
 
 def register(commands: Subcommands) -> None:
@@ -30,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             reports.append(engine.report(path))
         except UsageError as error:  # a tracked file became binary or huge: say so, go on
-            print(f"foureyes: skipped {path}: {error.message}", file=sys.stderr)
+            print(f"foureyes: skipped {one_line(path)}: {one_line(error.message)}", file=sys.stderr)
     warn_about(engine.snapshot())
     if args.json:
         regions = [region for report in reports for region in report.regions]
