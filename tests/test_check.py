@@ -19,6 +19,13 @@ ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-2.1.0.json").read_text())
 
 
+@pytest.fixture(autouse=True)
+def _no_pull_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These repositories have no origin: a GITHUB_BASE_REF from the environment that
+    runs the tests would (rightly) be refused as a base that is not there."""
+    monkeypatch.delenv("GITHUB_BASE_REF", raising=False)
+
+
 def act_as(repo: GitRepo, email: str) -> None:
     repo.git("config", "user.email", email)
 
@@ -68,6 +75,31 @@ def test_sarif_output_validates_against_the_sarif_2_1_0_schema(project: GitRepo)
     assert "Can approve: sam@example.com" in unapproved[0]["message"]["text"]
     ledger = [r for r in results if r["ruleId"] == "foureyes/ledger-problem"]
     assert ledger and ledger[0]["level"] == "warning"
+    # Added since the base, the bad line also blocks, whatever ledger_problems says.
+    changed = [r for r in results if r["ruleId"] == "foureyes/ledger-changed"]
+    assert [r["level"] for r in changed] == ["error"]
+    assert changed[0]["locations"][0]["physicalLocation"]["region"]["startLine"] == 3
+    assert log["runs"][0]["properties"]["baseSource"] == "refs/heads/main"
+
+
+def test_sarif_for_a_file_that_could_not_be_checked_is_valid(project: GitRepo) -> None:
+    with (project.root / "app.py").open("ab") as file:
+        file.write(b"\0")
+    result = project.foureyes("check", "--format", "sarif")
+    assert result.code == 1
+    log = result.json()
+    jsonschema.validate(log, SCHEMA)
+    unchecked = [r for r in log["runs"][0]["results"] if r["ruleId"] == "foureyes/unchecked-file"]
+    assert len(unchecked) == 1 and unchecked[0]["level"] == "error"
+    location = unchecked[0]["locations"][0]["physicalLocation"]
+    assert location == {"artifactLocation": {"uri": "app.py", "uriBaseId": "%SRCROOT%"}}
+    github = project.foureyes("check", "--format", "github").out
+    assert "::error file=app.py,title=File with AI code could not be checked::" in github
+    data = project.foureyes("check", "--format", "json").json()
+    assert data["unchecked"] == [
+        {"path": "app.py", "reason": "app.py is a binary file; foureyes tracks text files only"}
+    ]
+    assert "1 file with AI claims could not be checked" in project.foureyes("check").out
 
 
 def test_passing_sarif_is_valid_and_empty(project: GitRepo) -> None:
@@ -106,6 +138,41 @@ def test_text_output_says_why_and_who_can_approve(project: GitRepo) -> None:
     assert "  can approve: sam@example.com (not jay@example.com, who recorded it)" in result.out
     assert "  approve with: foureyes approve app.py:6" in result.out
     assert "changed since main" in result.out
+    main = project.git("rev-parse", "main").strip()
+    assert f"\nbase: refs/heads/main at {main[:7]} (the merge-base of HEAD with main)\n" in (
+        result.out
+    )
+    assert "; policy: .foureyes.toml at main\n" in result.out
+    worktree = project.foureyes("check", "--policy", "worktree")
+    assert "; policy: .foureyes.toml in the working tree\n" in worktree.out
+
+
+def test_a_tag_cannot_stand_in_for_the_base_branch(project: GitRepo) -> None:
+    main = project.git("rev-parse", "main").strip()
+    project.git("tag", "main", "HEAD")  # rev-parse main would now be the feature's tip
+    ambiguous = project.foureyes("check", "--base", "main")
+    assert ambiguous.code == 2 and "ambiguous" in ambiguous.err
+    assert "refs/tags/main" in ambiguous.err and "refs/heads/main" in ambiguous.err
+    exact = project.foureyes("check", "--base", "refs/heads/main", "--format", "json")
+    assert exact.code == 1 and exact.json()["base"]["commit"] == main
+    by_id = project.foureyes("check", "--base", main, "--format", "json")
+    assert by_id.code == 1 and by_id.json()["base"]["source"] == f"commit {main[:10]}"
+    # Without --base, the default branch is looked up as refs/heads/main, not the tag.
+    default = project.foureyes("check", "--format", "json").json()
+    assert default["base"]["commit"] == main and default["base"]["source"] == "refs/heads/main"
+
+
+def test_a_pull_request_base_that_is_missing_is_bad_input(
+    project: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_BASE_REF", "main")  # no origin here: no origin/main
+    found = project.foureyes("check", "--format", "json")  # but a local main: used
+    assert found.code == 1 and found.json()["base"]["source"] == "refs/heads/main"
+    monkeypatch.setenv("GITHUB_BASE_REF", "release")
+    missing = project.foureyes("check")
+    assert missing.code == 2 and "GITHUB_BASE_REF=release" in missing.err
+    assert "fetch-depth: 0" in missing.err and missing.out == ""
+    assert project.foureyes("check", "--all").code == 2  # --all reads the base's policy too
 
 
 def test_only_changed_files_are_checked_unless_all(project: GitRepo) -> None:
@@ -115,7 +182,7 @@ def test_only_changed_files_are_checked_unless_all(project: GitRepo) -> None:
     project.write("notes.py", "\n".join(code_lines("notes", 3)) + "\n")
     project.commit("human work")
     result = project.foureyes("check", "--format", "json")
-    assert result.code == 0 and result.json()["files"] == []  # no AI code changed
+    assert result.code == 0 and result.json()["regions"] == 0  # no AI code changed
     everything = project.foureyes("check", "--all", "--format", "json")
     assert everything.code == 1 and everything.json()["scope"] == "all"
     assert everything.json()["files"] == ["app.py", "auth/login.py"]
@@ -156,11 +223,14 @@ def test_a_change_cannot_loosen_the_policy_it_is_judged_by(project: GitRepo) -> 
     assert any("policy files differ from main" in note for note in data["notes"])
     discounted = data["findings"][1]["region"]["review"]["discounted"]
     assert "not a senior" in discounted[0]["reason"]
+    everything = project.foureyes("check", "--all", "--format", "json")
+    assert everything.code == 1 and everything.json()["policy"] == ".foureyes.toml at main"
 
 
 def test_exit_codes(project: GitRepo, tmp_path: Path) -> None:
     bad_base = project.foureyes("check", "--base", "no-such-branch")
     assert bad_base.code == 2 and "no such commit or ref" in bad_base.err
+    assert project.foureyes("check", "--base=-h").code == 2  # never read as an option
     assert project.foureyes_process("check", "--format", "xml").code == 2
     project.write(".foureyes.toml", "[review]\nseniors = 'x'\n")
     broken = project.foureyes("check", "--policy", "worktree")

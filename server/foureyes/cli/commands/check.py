@@ -19,18 +19,26 @@ from foureyes.review.policy import PolicyError, PolicyLoader
 CHECK_EXIT_HELP = """\
 exit codes:
   0  passed: every AI region checked has the approvals the policy requires
-  1  failed: at least one AI region lacks required approvals (or, with
-     check.ledger_problems = "fail", the ledger has invalid lines)
-  2  bad input: an unknown option or --base ref, a broken review policy
+  1  failed: at least one AI region lacks required approvals; a file with AI
+     claims could not be checked (binary or too large); the ledger lost or
+     changed an event the base has, or gained an invalid line or a reused id
+     (or, with check.ledger_problems = "fail", the ledger has invalid lines)
+  2  bad input: an unknown option, a --base or GITHUB_BASE_REF that is missing,
+     ambiguous (also a tag) or has no merge-base with HEAD (a shallow clone),
+     a broken review policy
   3  environment: not inside a git repository, git missing, ssh-keygen missing
      when the policy requires signed approvals
 
-base: without --base, files are compared with the merge-base of HEAD and the
-default branch (origin/$GITHUB_BASE_REF in a pull request, then origin/HEAD,
-origin/main, origin/master, main, master); when HEAD is on that branch or none
-exists, with HEAD~; in a repository with a single commit, every file is checked.
-The policy is read from the base commit (a change cannot loosen the rules it is
-judged by); --policy worktree reads the working tree's instead.
+base: --base NAME, or in a pull request origin/$GITHUB_BASE_REF, resolved
+exactly (NAME: refs/remotes/origin/NAME or refs/heads/NAME; origin/NAME; refs/...;
+a full commit id; never a tag of that name) and never replaced when missing:
+fetch it (actions/checkout with fetch-depth: 0). Files are compared with the
+merge-base of HEAD and $GITHUB_BASE_REF, or with the --base commit. Without
+either, the merge-base of HEAD and the default branch (origin/HEAD, origin/main,
+origin/master, main, master); when HEAD is on that branch or none exists, HEAD~;
+in a repository with a single commit, every file is checked. The policy is read
+from the base commit (a change cannot loosen the rules it is judged by);
+--policy worktree reads the working tree's instead.
 """
 
 
@@ -58,7 +66,8 @@ def register(commands: Subcommands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     repo = Repository.discover()
-    base = None if args.all else gate.resolve_base(repo, args.base)
+    # With --all too: the policy, and the ledger's events, come from the base.
+    base = gate.resolve_base(repo, args.base)
     notes: list[str] = []
     from_base = base is not None and args.policy != "worktree"
     if from_base:
@@ -78,29 +87,41 @@ def run(args: argparse.Namespace) -> int:
         )
     notes.extend(policy.problems)
     engine = Engine(repo, policy)
-    tracked = engine.tracked_paths()
     if base is None and not args.all:
         notes.append("no base commit (a repository with one commit): every file is checked")
-    if base is not None:
+    if base is not None and not args.all:
         changed = gate.changed_paths(repo, base, engine.snapshot())
-        paths = [path for path in tracked if path in changed]
+        paths = engine.tracked_paths(changed)
     else:
-        paths = tracked
+        paths = engine.tracked_paths()
     regions: list[Region] = []
+    unchecked: list[gate.Unchecked] = []
+    may_hold_ai: set[str] | None = None  # ledger claims, history, moved claims
     for path in paths:
         try:
             regions.extend(engine.report(path).regions)
         except PolicyError:
             raise
-        except UsageError as error:  # binary or huge now: nothing foureyes can anchor
-            notes.append(f"skipped {path}: {error.message}")
+        except UsageError as error:  # binary or huge now: its AI code cannot be judged
+            if may_hold_ai is None:
+                may_hold_ai = set(engine.tracked_paths())
+            if path in may_hold_ai or engine.claims_for(path, engine.snapshot()):
+                unchecked.append(gate.Unchecked(path, error.message))
     findings = gate.evaluate(regions, policy)
     snapshot = engine.snapshot()
+    # Whatever check.ledger_problems says, the change may not drop or rewrite the base's
+    # events, nor add lines that are not events (a torn claim is a hidden claim).
+    ledger_changes = tuple(gate.ledger_changes(repo, base)) if base is not None else ()
     ledger_blocks = policy.ledger_problems == "fail"
-    passed = not any(f.blocking for f in findings) and not (ledger_blocks and snapshot.problems)
+    passed = (
+        not any(f.blocking for f in findings)
+        and not (ledger_blocks and snapshot.problems)
+        and not ledger_changes
+        and not unchecked
+    )
     verdict = check_formats.Verdict(
         passed=passed,
-        scope="all" if base is None else "changed",
+        scope="all" if base is None or args.all else "changed",
         base=base,
         files=tuple(paths),
         regions=len(regions),
@@ -110,6 +131,8 @@ def run(args: argparse.Namespace) -> int:
         ledger_blocks=ledger_blocks,
         policy=_policy_label(policy.source, base.ref if from_base and base else None),
         notes=tuple(notes),
+        ledger_changes=ledger_changes,
+        unchecked=tuple(unchecked),
     )
     if args.format == "json":
         print_json(check_formats.json_data(verdict))
@@ -123,5 +146,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _policy_label(source: str | None, ref: str | None) -> str:
-    label = source or "defaults (no .foureyes.toml or [tool.foureyes])"
-    return f"{label} at {ref}" if ref else label
+    if ref:
+        return f"{source or 'defaults (no .foureyes.toml or [tool.foureyes])'} at {ref}"
+    if source:
+        return f"{source} in the working tree"
+    return "defaults (no .foureyes.toml or [tool.foureyes] in the working tree)"
