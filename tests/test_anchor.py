@@ -588,7 +588,8 @@ def test_trailing_whitespace_is_a_change_of_whitespace() -> None:
     current = list(PY)
     current[12] += "   "
     assert found(anchor, current) == {
-        13: LineMatch(REFORMATTED, 1), **{12 + k: LineMatch(SAME, k) for k in (0, 2, 3)}
+        13: LineMatch(REFORMATTED, 1),
+        **{12 + k: LineMatch(SAME, k) for k in (0, 2, 3)},
     }
 
 

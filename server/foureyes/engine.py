@@ -216,9 +216,7 @@ class Engine:
         return sorted(
             path
             for path in found
-            if self._inside(path)
-            and self.files.is_file(path)
-            and not policy.is_ignored(path)
+            if self._inside(path) and self.files.is_file(path) and not policy.is_ignored(path)
         )
 
     def _inside(self, path: str) -> bool:
@@ -250,8 +248,7 @@ class Engine:
         paths = snapshot.paths()
         current = {old: renamed.get(old, old) for old in paths}
         stamps = tuple(
-            self.files.stamp(name) if self._inside(name) else None
-            for name in current.values()
+            self.files.stamp(name) if self._inside(name) else None for name in current.values()
         )
         key = (snapshot.generation, self.repo.renames_key(), stamps)
         with self._lock:

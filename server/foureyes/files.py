@@ -159,12 +159,16 @@ class Commit:
         with self._lock:
             if self._ledger is not None:
                 return self._ledger
-            if LEDGER_RELPATH in self._links:
-                raise UsageError(
-                    f"{LEDGER_RELPATH} is a symbolic link in {self.label}; the gate reads "
-                    "only a regular ledger file",
-                    f"replace it with a regular file (git rm {LEDGER_RELPATH})",
-                )
+            parts = LEDGER_RELPATH.split("/")
+            for depth in range(1, len(parts) + 1):
+                name = "/".join(parts[:depth])
+                if name in self._links:
+                    kind = "file" if name == LEDGER_RELPATH else "folder"
+                    raise UsageError(
+                        f"{name} is a symbolic link in {self.label}; the gate reads only a "
+                        "regular ledger file in a regular folder",
+                        f"replace it with a regular {kind} (git rm {name})",
+                    )
             blob = self._blobs.get(LEDGER_RELPATH)
             data = self._reader.read(blob) if blob else b""
             if data is None:

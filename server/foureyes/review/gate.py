@@ -276,13 +276,12 @@ class LedgerChange:
         return f"{where}: {self.reason}"
 
 
-def ledger_changes(repo: Repository, base: Base) -> list[LedgerChange]:
-    """How the working tree's ledger departs from the ledger at the merge-base of HEAD
-    with `base` (events there are ones the change started from); see `compare_ledgers`."""
+def ledger_changes(repo: Repository, base: Base, head: bytes) -> list[LedgerChange]:
+    """How the ledger `head` (as the engine read it: the working tree's, or HEAD's in
+    CI) departs from the ledger at the merge-base of HEAD with `base` (events there are
+    ones the change started from); see `compare_ledgers`."""
     relpath = repo.ledger_path.relative_to(repo.root).as_posix()
     at_base = _show(repo, base.merge_base or base.commit, relpath)
-    path = repo.ledger_path
-    head = path.read_bytes() if path.is_file() else b""
     return compare_ledgers(at_base or b"", head)
 
 

@@ -4,6 +4,7 @@ files) lack the approvals the review policy requires."""
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 
@@ -11,6 +12,7 @@ from foureyes.cli import check_formats
 from foureyes.cli.common import EXIT_FINDINGS, EXIT_OK, Subcommands, add_command, print_json
 from foureyes.engine import Engine
 from foureyes.errors import EnvironmentProblem, UsageError
+from foureyes.files import Commit, Files, WorkingTree
 from foureyes.model import Region
 from foureyes.repo import Repository
 from foureyes.review import gate
@@ -58,6 +60,11 @@ def register(commands: Subcommands) -> None:
         help="text (default), json, sarif (SARIF 2.1.0) or github (workflow annotations)",
     )  # fmt: skip
     sub.add_argument(
+        "--source", choices=("commit", "worktree"), default=None,
+        help="judge HEAD's committed files and ledger, read from git objects (the default "
+        "when the CI variable is set), or the working tree (the default elsewhere)",
+    )  # fmt: skip
+    sub.add_argument(
         "--policy", choices=("base", "worktree"), default=None,
         help="read the review policy from the base commit (default when there is one) or "
         "from the working tree",
@@ -86,7 +93,12 @@ def run(args: argparse.Namespace) -> int:
             "install OpenSSH's ssh-keygen (8.2 or newer) where check runs",
         )
     notes.extend(policy.problems)
-    engine = Engine(repo, policy)
+    files = _files(repo, args.source)
+    if isinstance(files, Commit):
+        notes.append(
+            f"files and the ledger are read from {files.label} (HEAD), not the working tree"
+        )
+    engine = Engine(repo, policy, files=files)
     if base is None and not args.all:
         notes.append("no base commit (a repository with one commit): every file is checked")
     if base is not None and not args.all:
@@ -111,7 +123,9 @@ def run(args: argparse.Namespace) -> int:
     snapshot = engine.snapshot()
     # Whatever check.ledger_problems says, the change may not drop or rewrite the base's
     # events, nor add lines that are not events (a torn claim is a hidden claim).
-    ledger_changes = tuple(gate.ledger_changes(repo, base)) if base is not None else ()
+    ledger_changes = (
+        tuple(gate.ledger_changes(repo, base, _ledger_bytes(engine))) if base is not None else ()
+    )
     ledger_blocks = policy.ledger_problems == "fail"
     passed = (
         not any(f.blocking for f in findings)
@@ -143,6 +157,25 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(check_formats.text(verdict))
     return EXIT_OK if passed else EXIT_FINDINGS
+
+
+def _files(repo: Repository, source: str | None) -> Files:
+    """In CI the gate judges the commits (a checkout can re-encode files through the
+    change's own .gitattributes); elsewhere, the files as they are."""
+    if source is None:
+        source = "commit" if os.environ.get("CI", "").strip().lower() in _TRUE else "worktree"
+    return Commit(repo, "HEAD") if source == "commit" else WorkingTree(repo)
+
+
+_TRUE = ("1", "true", "yes")
+
+
+def _ledger_bytes(engine: Engine) -> bytes:
+    path = engine.files.ledger_file()
+    try:
+        return path.read_bytes() if path.is_file() and not path.is_symlink() else b""
+    except OSError as error:
+        raise EnvironmentProblem(f"cannot read the ledger {path}: {error}") from None
 
 
 def _policy_label(source: str | None, ref: str | None) -> str:
