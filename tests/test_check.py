@@ -135,7 +135,7 @@ def test_text_output_says_why_and_who_can_approve(project: GitRepo) -> None:
     assert result.code == 1
     assert "BLOCKS  auth/login.py:6-9  critical risk, unreviewed, 0 of 2 approvals" in result.out
     assert "  - This AI code is in a critical path named in the policy (auth/**)" in result.out
-    assert "  can approve: sam@example.com (not jay@example.com, who recorded it)" in result.out
+    assert "  can approve: sam@example.com (not jay@example.com, who brought it in)" in result.out
     assert "  approve with: foureyes approve app.py:6" in result.out
     assert "changed since main" in result.out
     main = project.git("rev-parse", "main").strip()

@@ -260,7 +260,7 @@ def resolve(anchor: Anchor, index: TextIndex) -> dict[int, LineMatch]:
 # How far from where a block should be a line that lost every exact anchor is looked
 # for: edits in place, not moves (a moved and rewritten block is no longer the claim).
 _RECOGNISE_REACH = 50
-_MIN_TOKENS = 3
+_MIN_TOKENS = 2
 
 
 def _recognise(

@@ -131,6 +131,11 @@ class Commit:
         self._ledger: Path | None = None
         self._lock = threading.Lock()
 
+    def read_bytes(self, path: str) -> bytes | None:
+        """A file's committed bytes; None when the commit has no such regular file."""
+        blob = self._blobs.get(path)
+        return self._reader.read(blob) if blob is not None else None
+
     def read_text(self, path: str) -> str:
         if path in self._links:
             raise UsageError(f"{path} is a symbolic link in {self.label}; it holds no code")

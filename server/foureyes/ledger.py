@@ -314,7 +314,7 @@ class _Lines:
             if index in self.decoded:
                 return self.decoded[index]
         try:
-            found: Claim | LedgerProblem | None = _parse(self.raw[index])
+            found: Claim | LedgerProblem | None = parse_line(self.raw[index])
         except ValueError as error:  # _Unreadable or InvalidEvent
             found = LedgerProblem(index + 1, f"{error}; skipped")
         if isinstance(found, ClaimBase):
@@ -678,7 +678,7 @@ class Ledger:
         newline) is read, anything else is a torn write and is reported."""
         line = len(state.lines.raw) + 1
         try:
-            claim = _parse(torn)
+            claim = parse_line(torn)
         except _Unreadable:
             return None, LedgerProblem(line, "torn last line (no newline); skipped")
         except InvalidEvent as error:
@@ -726,7 +726,7 @@ def _checked_line(claim: Claim) -> bytes:
         ) from None
 
 
-def _parse(raw: bytes) -> Claim:
+def parse_line(raw: bytes) -> Claim:
     """The event on one line; raises _Unreadable or InvalidEvent saying what is wrong."""
     try:
         # Strictly UTF-8 (json.loads would guess UTF-16 or UTF-32 from bytes); a byte

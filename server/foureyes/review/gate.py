@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from foureyes.errors import EnvironmentProblem, UsageError
 from foureyes.ledger import LedgerSnapshot
-from foureyes.ledger import _parse as ledger_line  # the one definition of a valid line
+from foureyes.ledger import parse_line as ledger_line  # the one definition of a valid line
 from foureyes.model import AnchoredClaim, Claim, Region, ReviewState
 from foureyes.repo import Repository
 from foureyes.review import codeowners
@@ -536,7 +536,7 @@ def reasons_for(region: Region) -> list[str]:
 
 def may_approve(region: Region) -> str:
     seniors = region.review.seniors
-    recorders = sorted({claim.by.email for claim in region.claims})
+    recorders = sorted({person.email for person in region.review.recorders})
     if seniors.anyone:
         who = "anyone"
     elif seniors.entries:
@@ -544,5 +544,5 @@ def may_approve(region: Region) -> str:
     else:
         return "nobody: the policy names no senior for this path"
     if recorders:
-        who += f" (not {', '.join(recorders)}, who recorded it)"
+        who += f" (not {', '.join(recorders)}, who brought it in)"
     return who
