@@ -124,7 +124,10 @@ def test_every_command_with_the_pre_011_start(nvim: str, workspace: GitRepo) -> 
     result = run_script(nvim, "commands.lua", workspace)
 
     assert result["completion"] == ["requestChanges", "requestReview", "requestReviewForFile"]
-    assert result["queue_texts"] == ["changes-requested · claude-code", "unreviewed · codex"]
+    # The codex region marked human stays AI; Sam approved it (commands.lua).
+    assert result["queue_texts"] == [
+        "changes-requested · claude-code", "approved · codex", "unreviewed · codex"
+    ]  # fmt: skip
     assert result["quickfix_window_open"] is False
     assert "server command:" in result["health"] and "ERROR" not in result["health"]
     status = workspace.foureyes("status", "--json").json()

@@ -56,9 +56,17 @@ H.wait_for(':15,17FourEyes markAi adds a second region', function()
 end)
 vim.api.nvim_win_set_cursor(0, { 16, 0 })
 vim.cmd('FourEyes markHuman')
-H.wait_for(':FourEyes markHuman removes it again', function()
+-- Nobody turns AI lines into human lines alone: the region stays until someone else
+-- approves it.
+H.wait_for(':FourEyes markHuman records the claim and the region stays', function()
+  return H.has_message('as human%-written') and #H.diagnostics(bufnr) == 2
+end)
+H.git('config', 'user.email', 'sam@example.com')
+vim.cmd('FourEyes approve')
+H.wait_for(':FourEyes approve by another person settles it', function()
   return #H.diagnostics(bufnr) == 1
 end)
+H.git('config', 'user.email', 'dana@example.com')
 
 vim.cmd('FourEyes requestReviewForFile before the release')
 H.wait_for(':FourEyes requestReviewForFile requests review', function()
