@@ -180,3 +180,11 @@ def test_installed_command_help_and_exit_codes(repo: GitRepo) -> None:
     assert "exit codes:" in result.out
     assert repo.foureyes_process("blame").code == 2  # missing PATH: argparse usage error
     assert repo.foureyes_process("status", "--json").code == 0
+
+
+def test_text_that_is_not_utf8_is_an_error_not_replacement_characters(repo: GitRepo) -> None:
+    """foureyes never judges text that is not what was written: a file that is not
+    UTF-8 is named, never read with replacement characters."""
+    (repo.root / "latin.py").write_bytes("name = 'Jos\xe9'\n".encode("latin-1"))
+    result = repo.foureyes("mark", "--ai", "latin.py:1", "--agent", "codex")
+    assert result.code == 2 and "latin.py is not valid UTF-8" in result.err

@@ -6,7 +6,7 @@ a change's own `.gitattributes` (`working-tree-encoding`, filters) can make that
 differ from the committed bytes. So `Commit` reads every file and the ledger from git
 objects (one long-running `git cat-file --batch`), and `WorkingTree` reads the disk.
 
-Both decode text the same way (`decode_text`): UTF-8, strictly. Text that is binary,
+Both decode text the same way (`repo.decode_text`): UTF-8, strictly. Text that is binary,
 huge or not UTF-8 is a UsageError naming the file; callers that judge AI code must
 treat that as "cannot be checked" (a failure), never as "nothing to check". This
 module knows git objects and file systems; it must not know about claims or faces.
@@ -19,11 +19,12 @@ import contextlib
 import hashlib
 import subprocess
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
 from foureyes.errors import EnvironmentProblem, UsageError
-from foureyes.repo import FOUREYES_DIR, LEDGER_NAME, MAX_FILE_BYTES, Repository, file_stamp
+from foureyes.repo import FOUREYES_DIR, LEDGER_NAME, Repository, decode_text, file_stamp
 
 LEDGER_RELPATH = f"{FOUREYES_DIR}/{LEDGER_NAME}"
 _SYMLINK_MODE = "120000"
@@ -41,31 +42,6 @@ class Files(Protocol):
     def ledger_file(self) -> Path: ...
 
 
-def too_big(path: str, size: int, where: str = "") -> UsageError:
-    suffix = f" in {where}" if where else ""
-    return UsageError(
-        f"{path}{suffix} is {size // 1024} KiB; foureyes skips files over "
-        f"{MAX_FILE_BYTES // (1024 * 1024)} MiB"
-    )
-
-
-def decode_text(path: str, data: bytes, where: str = "") -> str:
-    """A file's text, or a UsageError saying why it cannot be read as text."""
-    suffix = f" in {where}" if where else ""
-    if len(data) > MAX_FILE_BYTES:
-        raise too_big(path, len(data), where)
-    if b"\0" in data[:8192]:
-        raise UsageError(f"{path}{suffix} is a binary file; foureyes tracks text files only")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise UsageError(
-            f"{path}{suffix} is not valid UTF-8 (byte {error.start}); foureyes reads text "
-            "as UTF-8 and will not guess",
-            "store the file as UTF-8 (check .gitattributes for working-tree-encoding)",
-        ) from None
-
-
 class WorkingTree:
     """The files on disk, as the editor and a local `check` see them."""
 
@@ -75,16 +51,7 @@ class WorkingTree:
         self.repo = repo
 
     def read_text(self, path: str) -> str:
-        target = self.repo.abspath(path)
-        try:
-            size = target.stat().st_size
-        except FileNotFoundError:
-            raise UsageError(f"{path} does not exist in the working tree") from None
-        if not target.is_file():
-            raise UsageError(f"{path} is not a regular file")
-        if size > MAX_FILE_BYTES:
-            raise too_big(path, size)
-        return decode_text(path, target.read_bytes())
+        return self.repo.read_text(path)
 
     def is_file(self, path: str) -> bool:
         return self.repo.abspath(path).is_file()
@@ -199,7 +166,13 @@ class BlobReader:
         self.lock = threading.Lock()
         self.process: subprocess.Popen[bytes] | None = None
 
+    def read_all(self, object_ids: Sequence[str]) -> dict[str, bytes | None]:
+        """Raw objects by id (or `rev:path`); None for one git does not have."""
+        return {object_id: self.read(object_id) for object_id in object_ids}
+
     def read(self, object_id: str) -> bytes | None:
+        """One raw object; None when git does not have it (or git failed: a broken pipe
+        starts a fresh process on the next request)."""
         with self.lock:
             try:
                 return self._one(object_id)

@@ -101,7 +101,8 @@ class Repository:
         return self.root / relpath
 
     def read_text(self, relpath: str) -> str:
-        """The working-tree text of a file; a clear error for binary, huge or missing files."""
+        """The working-tree text of a file; a clear error for binary, huge, undecodable
+        or missing files (see `decode_text`)."""
         path = self.abspath(relpath)
         try:
             size = path.stat().st_size
@@ -110,14 +111,8 @@ class Repository:
         if not path.is_file():
             raise UsageError(f"{relpath} is not a regular file")
         if size > MAX_FILE_BYTES:
-            raise UsageError(
-                f"{relpath} is {size // 1024} KiB; foureyes skips files over "
-                f"{MAX_FILE_BYTES // (1024 * 1024)} MiB"
-            )
-        data = path.read_bytes()
-        if b"\0" in data[:8192]:
-            raise UsageError(f"{relpath} is a binary file; foureyes tracks text files only")
-        return data.decode("utf-8", errors="replace")
+            raise too_big(relpath, size)
+        return decode_text(relpath, path.read_bytes())
 
     # --- git ----------------------------------------------------------------------
 
@@ -227,6 +222,33 @@ def refuse_links(root: Path, path: Path) -> None:
             )
     if not path.parent.resolve().is_relative_to(root):
         raise UsageError(f"{path} is outside the repository at {root}")
+
+
+def too_big(path: str, size: int, where: str = "") -> UsageError:
+    suffix = f" in {where}" if where else ""
+    return UsageError(
+        f"{path}{suffix} is {size // 1024} KiB; foureyes skips files over "
+        f"{MAX_FILE_BYTES // (1024 * 1024)} MiB"
+    )
+
+
+def decode_text(path: str, data: bytes, where: str = "") -> str:
+    """A file's text, or a UsageError saying why it cannot be read as text: binary (a
+    NUL byte early on), huge, or not UTF-8. Never decoded with replacement characters:
+    text that is not what was written must not be judged as if it were."""
+    suffix = f" in {where}" if where else ""
+    if len(data) > MAX_FILE_BYTES:
+        raise too_big(path, len(data), where)
+    if b"\0" in data[:8192]:
+        raise UsageError(f"{path}{suffix} is a binary file; foureyes tracks text files only")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise UsageError(
+            f"{path}{suffix} is not valid UTF-8 (byte {error.start}); foureyes reads text "
+            "as UTF-8 and will not guess",
+            "store the file as UTF-8 (check .gitattributes for working-tree-encoding)",
+        ) from None
 
 
 def read_git_dir(root: Path) -> Path | None:

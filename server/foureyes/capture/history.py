@@ -40,12 +40,10 @@ merging (`merge_history` below is offered to it), argv or LSP.
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import hashlib
 import json
 import re
-import subprocess
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -70,6 +68,7 @@ from foureyes.capture.gitai import GITAI_CONFIDENCE, NOTES_REF, Note, parse_note
 from foureyes.capture.trailers import TRAILER_CONFIDENCE, AiMark, ai_mark
 from foureyes.diskstore import DiskStore
 from foureyes.errors import EnvironmentProblem
+from foureyes.files import BlobReader
 from foureyes.lru import Lru
 from foureyes.model import (
     AiAuthorship,
@@ -377,7 +376,7 @@ class _View:
         self.lock = threading.Lock()
         self.disk = DiskStore(repo.cache_dir, "history", size_limit=2**30)
         self._touched_lock = threading.Lock()
-        self.cat = _CatFile(repo.root)
+        self.cat = BlobReader(repo.root)  # one cat-file process, shared by the threads
         self._gitdir: Path | None = None
         self._answers: Lru[tuple[object, ...], dict[int, HistoryLine]] = Lru(512)
         self._commits: dict[str, _Commit | None] = {}
@@ -538,7 +537,7 @@ class _View:
         with self.lock:
             if key in self._hashes:
                 return self._hashes[key]
-        data = self.cat.read([f"{commit}:{item.path}"]).get(f"{commit}:{item.path}")
+        data = self.cat.read(f"{commit}:{item.path}")
         lines = split_lines(data.decode("utf-8", "replace")) if data is not None else []
         fits = hash_matches(item.content_hash, range_text(lines, item.start, item.end))
         with self.lock:
@@ -644,7 +643,7 @@ class _View:
                 missing.append(commit)
         if missing:
             fresh: list[tuple[tuple[object, ...], object]] = []
-            for commit, data in self.cat.read(missing).items():
+            for commit, data in self.cat.read_all(missing).items():
                 info = _parse_commit(data) if data is not None else None
                 result[commit] = info
                 if info is not None:
@@ -743,7 +742,7 @@ class _View:
             else:
                 result[blob] = known
         if missing:
-            for blob, data in self.cat.read(missing).items():
+            for blob, data in self.cat.read_all(missing).items():
                 text = data.decode("utf-8", "replace") if data else ""
                 result[blob] = parse_note(text)
                 self._set(("note", blob), text)
@@ -883,63 +882,6 @@ def _parse_commit(data: bytes) -> _Commit:
     # Keep the subject too: trailers() needs two paragraphs to tell a trailer block.
     kept = f"{paragraphs[0]}\n\n{paragraphs[-1]}" if len(paragraphs) > 1 else message.strip()
     return _Commit(author, committer, at, kept)
-
-
-class _CatFile:
-    """One long-running `git cat-file --batch`, shared by the threads of a view.
-
-    Reading objects one process per file would cost a git start-up per file asked
-    about; this costs one for the life of the process. Requests go one object at a
-    time (write an id, read its answer), so neither pipe can fill up and block.
-    """
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.lock = threading.Lock()
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def read(self, ids: Sequence[str]) -> dict[str, bytes | None]:
-        """Raw objects by id; None for one git does not have (or when git fails)."""
-        result: dict[str, bytes | None] = {}
-        with self.lock:
-            for wanted in ids:
-                try:
-                    result[wanted] = self._one(wanted)
-                except (OSError, ValueError):
-                    self._stop()  # a broken pipe: start afresh on the next request
-                    result[wanted] = None
-        return result
-
-    def _one(self, wanted: str) -> bytes | None:
-        process = self.process
-        if process is None or process.poll() is not None:
-            process = self.process = subprocess.Popen(
-                ["git", "cat-file", "--batch"], cwd=self.root, stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            )  # fmt: skip
-            atexit.register(self._stop)
-        assert process.stdin is not None and process.stdout is not None
-        process.stdin.write(wanted.encode() + b"\n")
-        process.stdin.flush()
-        header = process.stdout.readline().split()
-        if not header:
-            raise ValueError("git cat-file stopped")
-        if header[-1] == b"missing" or len(header) < 3:
-            return None
-        size = int(header[2])
-        data = process.stdout.read(size + 1)  # the object and its newline
-        if len(data) != size + 1:
-            raise ValueError("git cat-file stopped mid-object")
-        return data[:-1]
-
-    def _stop(self) -> None:
-        process, self.process = self.process, None
-        if process is None:
-            return
-        with contextlib.suppress(OSError, ValueError):
-            if process.stdin:
-                process.stdin.close()
-            process.wait(timeout=5)
 
 
 def _map_lines(old: Sequence[str], new: Sequence[str]) -> dict[int, int | None]:
