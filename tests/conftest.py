@@ -18,11 +18,20 @@ from foureyes.cli.main import main
 FOUREYES = str(Path(sys.executable).with_name("foureyes"))
 
 
+# Read once, before any test runs: the fixture below hides CI from the code under test,
+# and the real-editor tests must still know that a missing prerequisite is a failure.
+RUNNING_IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
 @pytest.fixture(autouse=True)
 def _isolated_git(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Tests never read the developer's own git configuration."""
+    """Tests never read the developer's own git configuration, nor the CI variables of
+    the run they are in (`check` judges the commit when CI is set; a test that wants
+    that sets it, as tests/security/pullrequest.py does)."""
+    for name in ("CI", "GITHUB_BASE_REF"):
+        monkeypatch.delenv(name, raising=False)
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")

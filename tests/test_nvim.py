@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from conftest import FOUREYES, GitRepo, code_lines, make_repo
+from conftest import FOUREYES, RUNNING_IN_CI, GitRepo, code_lines, make_repo
 
 ROOT = Path(__file__).resolve().parents[1]
 PLUGIN = ROOT / "nvim-client"
@@ -33,7 +33,7 @@ MIN_VERSION = (0, 10)
 
 
 def _unavailable(reason: str) -> None:
-    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+    if RUNNING_IN_CI:
         pytest.fail(f"{reason} (CI must run the Neovim tests; install the `test` extra)")
     pytest.skip(reason)
 

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import RUNNING_IN_CI
+
 ROOT = Path(__file__).resolve().parents[1]
 CLIENT = ROOT / "vscode-client"
 CODE_SERVER_VERSION = "4.100.3"  # the last code-server that runs on Node 20
@@ -47,7 +49,7 @@ INSTALL_SECONDS = 900  # code-server: about 75 s with a cold npm cache, 35 s war
 
 
 def _in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+    return RUNNING_IN_CI
 
 
 def _unavailable(reason: str) -> None:
