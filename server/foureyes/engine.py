@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
@@ -61,6 +62,7 @@ from foureyes.model import (
 )
 from foureyes.repo import Repository
 from foureyes.review import rules, signing
+from foureyes.review.gate import resolve_base
 from foureyes.review.policy import Policy, PolicyLoader, digest
 from foureyes.risk.assess import Assessor, RegionInput, RiskConfig
 from foureyes.risk.dependencies import Dependencies
@@ -71,6 +73,9 @@ _UNCHANGED = frozenset({Match.SAME, Match.REFORMATTED})
 _AI_LIKE = frozenset({Contributor.AI, Contributor.MIXED})
 _AI_ONLY = frozenset({Contributor.AI})
 FOUREYES_GIT = ".git"
+# How long the claimed files' stats stay good for moved-code detection: asking on every
+# report (every keystroke) would stat every file the ledger names each time.
+_RESTAT = 1.0
 
 
 class Engine:
@@ -110,6 +115,11 @@ class Engine:
         self._resolutions: Lru[tuple[str, str], dict[int, LineMatch]] = Lru(4096)
         self._indexes: Lru[tuple[str, frozenset[str]], TextIndex] = Lru(16)
         self._orphans_key: tuple[object, ...] | None = None
+        self._orphans_checked = 0.0
+        self._changed: frozenset[str] | None = None
+        self._branch: tuple[tuple[object, ...], frozenset[str]] | None = None
+        self._status: tuple[tuple[object, float] | None, frozenset[str]] = (None, frozenset())
+        self._inside_paths: Lru[str, bool] = Lru(65536)
         self._orphan_claims: tuple[AnchoredClaim, ...] = ()
         self._renamed_key: tuple[object, ...] | None = None
         self._renamed_paths: dict[str, str] = {}
@@ -223,13 +233,19 @@ class Engine:
         """Whether a path some record names is a file of this working tree: ledger lines,
         trace records and a change's file list are untrusted, and `../x`, `/etc/x`,
         `.git/x` or a link that leads out of the tree are never read."""
+        known = self._inside_paths.get(path)
+        if known is not None:
+            return known
         parts = PurePosixPath(path).parts
         if not parts or parts[0] in ("/", FOUREYES_GIT) or ".." in parts or "\0" in path:
-            return False
-        try:
-            return self.repo.abspath(path).resolve().is_relative_to(self.repo.root)
-        except (OSError, RuntimeError):
-            return False
+            inside = False
+        else:
+            try:
+                inside = self.repo.abspath(path).resolve().is_relative_to(self.repo.root)
+            except (OSError, RuntimeError):
+                inside = False
+        self._inside_paths.put(path, inside)
+        return inside
 
     # --- code that moved between files ---
 
@@ -240,18 +256,32 @@ class Engine:
         pasting it into another keeps its claim; an approval follows only while its
         block is intact, and only onto lines that moved with it (see `_review`).
 
-        Worked out from the files as they are on disk, once per ledger generation,
-        HEAD/index state and stat of the claimed files.
+        Only files the change touched can have lost code to a move: the files changed
+        since the gate's base (`judge_change`), else the working tree's changes against
+        HEAD (`git status`). So a large ledger costs nothing here until its files change.
+        Worked out once per ledger generation, HEAD/index state and stat of those files.
         """
         snapshot = self.snapshot()
         renamed = self._renamed(snapshot)
-        paths = snapshot.paths()
-        current = {old: renamed.get(old, old) for old in paths}
+        changed = self._changed_files()
+        current = {
+            old: renamed.get(old, old)
+            for old in snapshot.paths()
+            if old in changed or renamed.get(old, old) in changed
+        }
+        paths = list(current)
+        base_key = (snapshot.generation, self.repo.renames_key(), changed)
+        now = time.monotonic()
+        with self._lock:
+            cached_key, checked_at = self._orphans_key, self._orphans_checked
+        if cached_key is not None and cached_key[0] == base_key and now - checked_at < _RESTAT:
+            return self._orphan_claims  # the claimed files were stat'ed a moment ago
         stamps = tuple(
             self.files.stamp(name) if self._inside(name) else None for name in current.values()
         )
-        key = (snapshot.generation, self.repo.renames_key(), stamps)
+        key = (base_key, stamps)
         with self._lock:
+            self._orphans_checked = now
             if self._orphans_key == key:
                 return self._orphan_claims
         found: list[AnchoredClaim] = []
@@ -277,6 +307,47 @@ class Engine:
         with self._lock:
             self._orphans_key, self._orphan_claims = key, tuple(found)
         return self._orphan_claims
+
+    def judge_change(self, changed: Iterable[str]) -> None:
+        """The files a change touched (the gate's diff against its base): where moved
+        code can have come from and gone to. Without it, the working tree's changes."""
+        with self._lock:
+            self._changed = frozenset(changed)
+
+    def _changed_files(self) -> frozenset[str]:
+        """What the current change touched: the gate's files, else the branch's changes
+        since the merge-base with the default branch (as `check` without arguments
+        picks it) and the working tree's changes, untracked files included."""
+        with self._lock:
+            if self._changed is not None:
+                return self._changed
+            key, found = self._status
+        now = time.monotonic()
+        stamp = self.repo.renames_key()
+        if key is not None and key[0] == stamp and now - key[1] < _RESTAT:
+            return found
+        found = _status_paths(self.repo) | self._branch_changes(stamp)
+        with self._lock:
+            self._status = ((stamp, now), found)
+        return found
+
+    def _branch_changes(self, stamp: tuple[object, ...]) -> frozenset[str]:
+        with self._lock:
+            if self._branch is not None and self._branch[0] == stamp:
+                return self._branch[1]
+        try:
+            base = resolve_base(self.repo, None)  # the gate's own choice of base
+            output = (
+                self.repo.git("diff", "--name-only", "-z", "--no-renames", base.commit, "HEAD")
+                if base is not None
+                else ""
+            )
+        except (EnvironmentProblem, UsageError):
+            output = ""
+        found = frozenset(name for name in output.split("\0") if name)
+        with self._lock:
+            self._branch = (stamp, found)
+        return found
 
     def _disk_text(self, path: str) -> str | None:
         if not self._inside(path):
@@ -306,7 +377,7 @@ class Engine:
             return set()
         wanted = {key for claim in orphans for key in claim.anchor.lines}
         result: set[str] = set()
-        for path in self.files.listing():
+        for path in sorted(self._changed_files()):  # code moves only into changed files
             text = self._disk_text(path)
             if text is None or not any(line_hash(line) in wanted for line in split_lines(text)):
                 continue
@@ -682,6 +753,25 @@ class Engine:
         with self._lock:
             self._signatures[key] = verdict
         return verdict
+
+
+def _status_paths(repo: Repository) -> frozenset[str]:
+    """Every path `git status` reports changed against HEAD (both names of a rename),
+    untracked files included."""
+    try:
+        output = repo.git("status", "--porcelain=v1", "-z", "--untracked-files=all")
+    except EnvironmentProblem:
+        return frozenset()
+    found: set[str] = set()
+    fields = iter(output.split("\0"))
+    for entry in fields:
+        if len(entry) < 4:
+            continue
+        found.add(entry[3:])
+        if entry[0] in "RC" or entry[1] in "RC":
+            found.add(next(fields, ""))  # the rename's original name follows
+    found.discard("")
+    return frozenset(found)
 
 
 def _live(

@@ -102,8 +102,11 @@ def run(args: argparse.Namespace) -> int:
     engine = Engine(repo, policy, files=files)
     if base is None and not args.all:
         notes.append("no base commit (a repository with one commit): every file is checked")
-    if base is not None and not args.all:
+    if base is not None:
+        # Also with --all: the change is where code can have moved from and to.
         changed = gate.changed_paths(repo, base, engine.snapshot())
+        engine.judge_change(changed)
+    if base is not None and not args.all:
         paths = engine.tracked_paths(changed)
     else:
         paths = engine.tracked_paths()
