@@ -12,6 +12,7 @@ must not know about LSP, argv, terminals or how claims were captured.
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 import time
 from bisect import bisect_left, bisect_right
@@ -28,6 +29,7 @@ from foureyes.anchor import (
     resolve,
     split_lines,
 )
+from foureyes.capture import gitrefs
 from foureyes.capture.history import (
     SOURCE_TRACE,
     commit_people,
@@ -103,6 +105,7 @@ class Engine:
         self.files: Files = files or WorkingTree(repo)
         self.complete_risk = complete_risk
         disk = DiskStore(repo.cache_dir, "risk")
+        self._disk = DiskStore(repo.cache_dir, "engine")
         self.assessor = Assessor(Dependencies(repo, disk), References(repo), disk)
         self._fixed_policy = policy
         self._policy_loader = PolicyLoader(repo.root)
@@ -117,8 +120,8 @@ class Engine:
         self._orphans_key: tuple[object, ...] | None = None
         self._orphans_checked = 0.0
         self._changed: frozenset[str] | None = None
-        self._branch: tuple[tuple[object, ...], frozenset[str]] | None = None
-        self._status: tuple[tuple[object, float] | None, frozenset[str]] = (None, frozenset())
+        self._branch: tuple[tuple[str, ...] | None, frozenset[str]] | None = None
+        self._worktree_changes: frozenset[str] = frozenset()
         self._inside_paths: Lru[str, bool] = Lru(65536)
         self._orphan_claims: tuple[AnchoredClaim, ...] = ()
         self._renamed_key: tuple[object, ...] | None = None
@@ -218,6 +221,7 @@ class Engine:
             snapshot = self.snapshot()
             renamed = self._renamed(snapshot)
             found = {renamed.get(path, path) for path in snapshot.paths()}
+            self._refresh_worktree_changes()  # a whole-repository question: list them now
             if policy.history:
                 for path in history_paths(self.repo, policy.ai_markers):
                     found.add(path if self.files.is_file(path)
@@ -315,39 +319,62 @@ class Engine:
             self._changed = frozenset(changed)
 
     def _changed_files(self) -> frozenset[str]:
-        """What the current change touched: the gate's files, else the branch's changes
-        since the merge-base with the default branch (as `check` without arguments
-        picks it) and the working tree's changes, untracked files included."""
+        """What the current change touched: the gate's files (`judge_change`), else the
+        branch's commits since the merge-base with the default branch (as `check`
+        without arguments picks it) plus the working tree's changes as last listed by
+        a whole-repository question (`tracked_paths`). A report runs no git for this
+        while HEAD and the default branch stay where they were (the branch's files are
+        kept in the disk cache)."""
         with self._lock:
             if self._changed is not None:
                 return self._changed
-            key, found = self._status
-        now = time.monotonic()
-        stamp = self.repo.renames_key()
-        if key is not None and key[0] == stamp and now - key[1] < _RESTAT:
-            return found
-        found = _status_paths(self.repo) | self._branch_changes(stamp)
+            worktree = self._worktree_changes
+        return self._branch_changes() | worktree
+
+    def _refresh_worktree_changes(self) -> None:
+        found = _status_paths(self.repo)
         with self._lock:
-            self._status = ((stamp, now), found)
+            self._worktree_changes = found
+
+    def _branch_changes(self) -> frozenset[str]:
+        key = self._branch_key()
+        with self._lock:
+            if key is not None and self._branch is not None and self._branch[0] == key:
+                return self._branch[1]
+        remembered = self._disk.get(("branch-changes", *key)) if key is not None else None
+        if isinstance(remembered, list) and all(isinstance(p, str) for p in remembered):
+            found = frozenset(remembered)
+        else:
+            try:
+                base = resolve_base(self.repo, None)  # the gate's own choice of base
+                output = ""
+                if base is not None:
+                    output = self.repo.git(
+                        "diff", "--name-only", "-z", "--no-renames", base.commit, "HEAD"
+                    )
+            except (EnvironmentProblem, UsageError):
+                output = ""
+            found = frozenset(name for name in output.split("\0") if name)
+            if key is not None:
+                self._disk.set(("branch-changes", *key), sorted(found))
+        with self._lock:
+            self._branch = (key, found)
         return found
 
-    def _branch_changes(self, stamp: tuple[object, ...]) -> frozenset[str]:
-        with self._lock:
-            if self._branch is not None and self._branch[0] == stamp:
-                return self._branch[1]
+    def _branch_key(self) -> tuple[str, ...] | None:
+        """HEAD and every ref the default base could come from, read from the git
+        directory without a process; None where that layout cannot be read so."""
         try:
-            base = resolve_base(self.repo, None)  # the gate's own choice of base
-            output = (
-                self.repo.git("diff", "--name-only", "-z", "--no-renames", base.commit, "HEAD")
-                if base is not None
-                else ""
-            )
-        except (EnvironmentProblem, UsageError):
-            output = ""
-        found = frozenset(name for name in output.split("\0") if name)
-        with self._lock:
-            self._branch = (stamp, found)
-        return found
+            gitdir = self.repo.git_dir
+        except EnvironmentProblem:
+            return None
+        parts = [os.environ.get("GITHUB_BASE_REF", "")]
+        for name in ("HEAD", *_BASE_REFS):
+            found = gitrefs.read_ref(gitdir, name)
+            if found is False:
+                return None
+            parts.append(found or "")
+        return tuple(parts)
 
     def _disk_text(self, path: str) -> str | None:
         if not self._inside(path):
@@ -755,11 +782,20 @@ class Engine:
         return verdict
 
 
+_BASE_REFS = (
+    "refs/remotes/origin/HEAD", "refs/remotes/origin/main", "refs/remotes/origin/master",
+    "refs/heads/main", "refs/heads/master",
+)  # fmt: skip
+
+
 def _status_paths(repo: Repository) -> frozenset[str]:
     """Every path `git status` reports changed against HEAD (both names of a rename),
-    untracked files included."""
+    untracked files included. It never refreshes the index (`--no-optional-locks`):
+    caches key on the index's stat."""
     try:
-        output = repo.git("status", "--porcelain=v1", "-z", "--untracked-files=all")
+        output = repo.git(
+            "--no-optional-locks", "status", "--porcelain=v1", "-z", "--untracked-files=all"
+        )
     except EnvironmentProblem:
         return frozenset()
     found: set[str] = set()
