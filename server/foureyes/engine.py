@@ -185,7 +185,7 @@ class Engine:
                 lines_from_history = history_line_authorship(path, index.lines, found)
                 attributed = merge_history(_relabelled(lines_from_history, attributed),
                                            lines_from_history)  # fmt: skip
-        attributed = self._with_committers(path, text, attributed)
+        attributed = self._with_committers(path, index.lines, attributed)
         local = frozenset({path, *(c.path for c in claims)})
         regions = self._regions(
             path, attributed, live, index, text_key, policy, complete, text, local
@@ -222,16 +222,33 @@ class Engine:
             renamed = self._renamed(snapshot)
             found = {renamed.get(path, path) for path in snapshot.paths()}
             self._refresh_worktree_changes()  # a whole-repository question: list them now
-            if policy.history:
-                for path in history_paths(self.repo, policy.ai_markers):
-                    found.add(path if self.files.is_file(path)
-                              else self.repo.current_name(path) or path)  # fmt: skip
+            found |= self._history_files(policy)
             found |= self.moved_to()
         return sorted(
             path
             for path in found
             if self._inside(path) and self.files.is_file(path) and not policy.is_ignored(path)
         )
+
+    def may_hold_ai(self, path: str) -> bool:
+        """Whether any source puts AI code in `path`: ledger claims (renames followed),
+        history, or claims whose code moved here. The gate asks it of a file it cannot
+        read: such a file blocks, any other is only skipped."""
+        policy = self.policy
+        return bool(
+            self.claims_for(path, self.snapshot())
+            or path in self._history_files(policy)
+            or self._moved_here(path, {path}, policy)
+        )
+
+    def _history_files(self, policy: Policy) -> set[str]:
+        """Current names of the files history may attribute AI lines to."""
+        if not policy.history:
+            return set()
+        return {
+            path if self.files.is_file(path) else self.repo.current_name(path) or path
+            for path in history_paths(self.repo, policy.ai_markers)
+        }
 
     def _inside(self, path: str) -> bool:
         """Whether a path some record names is a file of this working tree: ledger lines,
@@ -438,13 +455,13 @@ class Engine:
         return renamed
 
     def _with_committers(
-        self, path: str, text: str, attributed: dict[int, LineAuthorship]
+        self, path: str, lines: Sequence[str], attributed: dict[int, LineAuthorship]
     ) -> dict[int, LineAuthorship]:
         """AI lines with the author and committer of the commit that brought them in
         added to their recorders (`LineAuthorship.also_by`)."""
         if not any(v.contributor in _AI_LIKE for v in attributed.values()):
             return attributed
-        people = commit_people(self.repo, path, text)
+        people = commit_people(self.repo, path, lines)
         if not people:
             return attributed
         result = dict(attributed)

@@ -119,6 +119,17 @@ class Repository:
     def git(self, *args: str, stdin: str | None = None) -> str:
         return _git(self.root, *args, stdin=stdin)
 
+    def blob(self, commit: str, relpath: str) -> bytes | None:
+        """The exact bytes of a file at a commit (no decoding), or None when it has none."""
+        try:
+            done = subprocess.run(
+                ["git", "cat-file", "blob", f"{commit}:{relpath}"],
+                cwd=self.root, capture_output=True, check=False,
+            )  # fmt: skip
+        except FileNotFoundError:
+            raise EnvironmentProblem("git is not installed or not on PATH", "install git") from None
+        return done.stdout if done.returncode == 0 else None
+
     @property
     def git_dir(self) -> Path:
         """Read from disk where possible: caches key on files in it on every keystroke,

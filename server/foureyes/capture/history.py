@@ -228,8 +228,10 @@ def history_state(repo: Repository) -> tuple[object, ...]:
     return _view(repo).state()
 
 
-def commit_people(repo: Repository, path: str, text: str) -> dict[int, tuple[Identity, ...]]:
-    """For each line of `text` that HEAD has unchanged, the author and committer of the
+def commit_people(
+    repo: Repository, path: str, lines: Sequence[str]
+) -> dict[int, tuple[Identity, ...]]:
+    """For each of the current `lines` that HEAD has unchanged, the author and committer of the
     commit that brought it in (as `git blame` says). Whoever committed AI code brought
     it in as much as whoever recorded it: neither may approve it. Lines the working
     tree changed, and files git does not know, have none. Never raises for git trouble.
@@ -241,7 +243,7 @@ def commit_people(repo: Repository, path: str, text: str) -> dict[int, tuple[Ide
     blame = view.blame(head, path)
     if not blame.origins:
         return {}
-    mapping = _map_lines(blame.texts, split_lines(text))
+    mapping = _map_lines(blame.texts, lines)
     commits = {blame.commits[blame.origins[old][0]] for old in mapping.values() if old is not None}
     infos = view.commit_infos(sorted(commits - {_UNCOMMITTED}))
     people: dict[str, tuple[Identity, ...]] = {

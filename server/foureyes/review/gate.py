@@ -7,8 +7,8 @@ editor can ask the same questions. The base is resolved exactly (a tag cannot st
 in for a branch) and, when one was asked for (--base, GITHUB_BASE_REF), never
 replaced by another commit when it is missing (see `resolve_base`). The policy comes
 from the base commit when there is one, so a change cannot loosen the rules it is
-judged by. This module asks git through `Repository.git` (and reads blobs' exact
-bytes itself); it must not know about argv, output formats or LSP.
+judged by. This module asks git through `Repository`; it must not know about argv,
+output formats or LSP.
 """
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from foureyes.capture.agent_trace import DEFAULT_PATH as TRACES_PATH
 from foureyes.errors import EnvironmentProblem, UsageError
+from foureyes.files import Commit
 from foureyes.ledger import LedgerSnapshot
 from foureyes.ledger import parse_line as ledger_line  # the one definition of a valid line
 from foureyes.model import AnchoredClaim, Claim, Region, ReviewState
@@ -238,7 +239,7 @@ def changed_paths(repo: Repository, base: Base, snapshot: LedgerSnapshot) -> set
     changed = {name for name in (*diff.split("\0"), *untracked.split("\0")) if name}
     ledger = repo.ledger_path.relative_to(repo.root).as_posix()
     if ledger in changed:
-        known = _event_ids(_show(repo, base.commit, ledger) or b"")
+        known = _event_ids(repo.blob(base.commit, ledger) or b"")
         for claim in snapshot.claims:
             if isinstance(claim, AnchoredClaim) and claim.id not in known:
                 changed.add(claim.path)
@@ -281,7 +282,7 @@ def ledger_changes(repo: Repository, base: Base, head: bytes) -> list[LedgerChan
     CI) departs from the ledger at the merge-base of HEAD with `base` (events there are
     ones the change started from); see `compare_ledgers`."""
     relpath = repo.ledger_path.relative_to(repo.root).as_posix()
-    at_base = _show(repo, base.merge_base or base.commit, relpath)
+    at_base = repo.blob(base.merge_base or base.commit, relpath)
     return compare_ledgers(at_base or b"", head)
 
 
@@ -420,21 +421,9 @@ def policy_at(repo: Repository, commit: str, label: str) -> Policy:
     """The policy as it was at `commit`; errors say which commit they come from."""
 
     try:
-        return load_policy(lambda relpath: _show(repo, commit, relpath))
+        return load_policy(lambda relpath: repo.blob(commit, relpath))
     except PolicyError as error:
         raise PolicyError(f"{error.message} (the policy at {label})", error.hint) from None
-
-
-def _show(repo: Repository, commit: str, relpath: str) -> bytes | None:
-    """The exact bytes of a file at a commit, or None when it has none."""
-    try:
-        done = subprocess.run(
-            ["git", "cat-file", "blob", f"{commit}:{relpath}"],
-            cwd=repo.root, capture_output=True, check=False,
-        )  # fmt: skip
-    except FileNotFoundError:
-        raise EnvironmentProblem("git is not installed or not on PATH", "install git") from None
-    return done.stdout if done.returncode == 0 else None
 
 
 def policy_files_differ(repo: Repository, commit: str, policy: Policy) -> bool:
@@ -446,11 +435,11 @@ def policy_files_differ(repo: Repository, commit: str, policy: Policy) -> bool:
     for name in names:
         path = repo.abspath(name)
         current = path.read_bytes() if path.is_file() else None
-        if current != _show(repo, commit, name):
+        if current != repo.blob(commit, name):
             return True
     pyproject = repo.abspath(PYPROJECT)
     current = pyproject.read_bytes() if pyproject.is_file() else None
-    return _tool_table(current) != _tool_table(_show(repo, commit, PYPROJECT))
+    return _tool_table(current) != _tool_table(repo.blob(commit, PYPROJECT))
 
 
 def _tool_table(data: bytes | None) -> object:
@@ -481,6 +470,21 @@ class Unchecked:
 
     path: str
     reason: str
+
+
+def history_inputs_differ(repo: Repository, files: Commit) -> list[Unchecked]:
+    """History reads the Agent Trace records from the working tree; judging a commit,
+    they must be what the commit holds (a checkout can re-encode them), or history
+    read from them cannot be trusted."""
+    on_disk = repo.abspath(TRACES_PATH)
+    current = on_disk.read_bytes() if on_disk.is_file() and not on_disk.is_symlink() else None
+    if current == files.read_bytes(TRACES_PATH):
+        return []
+    reason = (
+        f"differs in the working tree from {files.label} (a checkout that re-encodes it, "
+        "or a link?), so history read from it cannot be trusted"
+    )
+    return [Unchecked(TRACES_PATH, reason)]
 
 
 def evaluate(regions: Iterable[Region], policy: Policy) -> list[Finding]:

@@ -67,10 +67,10 @@ def aliases(people: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
             for email in emails}  # fmt: skip
 
 
-def refers_to(entry: str, person: Identity, people: Mapping[str, tuple[str, ...]]) -> bool:
-    """Whether a reviewer entry (an email or @handle) names `person`."""
+def refers_to(entry: str, person: Identity, seniors: Seniors) -> bool:
+    """Whether a reviewer entry (an email or @handle) names `person`, by the person
+    rules of `Seniors.person` (aliases, no-reply handles, +tags)."""
     key = entry.strip().lower()
-    seniors = Seniors(aliases=aliases(people))
     who = seniors.person(person)
     if is_email(key):
         return seniors.person(Identity("", key)) == who

@@ -146,7 +146,7 @@ class Policy:
             entry
             for entry in candidates
             if entry != identity.ANYONE
-            and not any(identity.refers_to(entry, person, self.people) for person in recorders)
+            and not any(identity.refers_to(entry, person, seniors) for person in recorders)
         )
 
     def _is_senior(self, entry: str, seniors: Seniors) -> bool:

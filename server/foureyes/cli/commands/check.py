@@ -8,7 +8,6 @@ import os
 import shutil
 import sys
 
-from foureyes.capture.agent_trace import DEFAULT_PATH as TRACES_PATH
 from foureyes.cli import check_formats
 from foureyes.cli.common import EXIT_FINDINGS, EXIT_OK, Subcommands, add_command, print_json
 from foureyes.engine import Engine
@@ -112,19 +111,16 @@ def run(args: argparse.Namespace) -> int:
         paths = engine.tracked_paths()
     regions: list[Region] = []
     unchecked: list[gate.Unchecked] = []
-    may_hold_ai: set[str] | None = None  # ledger claims, history, moved claims
     for path in paths:
         try:
             regions.extend(engine.report(path).regions)
         except PolicyError:
             raise
-        except UsageError as error:  # binary or huge now: its AI code cannot be judged
-            if may_hold_ai is None:
-                may_hold_ai = set(engine.tracked_paths())
-            if path in may_hold_ai or engine.claims_for(path, engine.snapshot()):
+        except UsageError as error:  # binary, huge, not UTF-8: its AI code cannot be judged
+            if engine.may_hold_ai(path):
                 unchecked.append(gate.Unchecked(path, error.message))
     if isinstance(files, Commit):
-        unchecked.extend(_history_inputs_differ(repo, files))
+        unchecked.extend(gate.history_inputs_differ(repo, files))
     findings = gate.evaluate(regions, policy)
     snapshot = engine.snapshot()
     # Whatever check.ledger_problems says, the change may not drop or rewrite the base's
@@ -174,21 +170,6 @@ def _files(repo: Repository, source: str | None) -> Files:
 
 
 _TRUE = ("1", "true", "yes")
-
-
-def _history_inputs_differ(repo: Repository, files: Commit) -> list[gate.Unchecked]:
-    """History reads the Agent Trace records from the working tree; judging a commit,
-    they must be what the commit holds (a checkout can re-encode them)."""
-    found = []
-    for relpath in (TRACES_PATH,):
-        on_disk = repo.abspath(relpath)
-        current = on_disk.read_bytes() if on_disk.is_file() and not on_disk.is_symlink() else None
-        if current != files.read_bytes(relpath):
-            found.append(gate.Unchecked(relpath, (
-                f"differs in the working tree from {files.label} (a checkout that re-encodes "
-                "it, or a link?), so history read from it cannot be trusted"
-            )))  # fmt: skip
-    return found
 
 
 def _ledger_bytes(engine: Engine) -> bytes:
