@@ -22,11 +22,13 @@ ANSWER_SECONDS = 15.0
 
 
 class RawServer:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, log: Path | None = None) -> None:
+        """`log`, when given, receives the server's stderr (for a failing test's message)."""
         self.root = root
+        self._log = log.open("wb") if log is not None else None
         self.process = subprocess.Popen(
             [FOUREYES, "serve"], cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=self._log or subprocess.DEVNULL,
         )  # fmt: skip
         self.received: list[dict[str, Any]] = []  # every message the server sent
         self._ids = itertools.count(1)
@@ -124,6 +126,8 @@ class RawServer:
             if self.process.poll() is None:
                 self.process.kill()
                 self.process.wait()
+            if self._log is not None:
+                self._log.close()
 
     def __enter__(self) -> RawServer:
         self.initialize()

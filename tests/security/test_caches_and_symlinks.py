@@ -18,12 +18,9 @@ import errno
 import json
 import os
 import pickle
-import queue
 import shlex
 import shutil
 import sqlite3
-import subprocess
-import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,8 +34,9 @@ from pullrequest import (
     make_pull_request,
     run_check,
 )
+from rawlsp import RawServer
 
-from conftest import FOUREYES, GitRepo, Result
+from conftest import GitRepo, Result
 from foureyes.errors import LedgerError
 from foureyes.ledger import Ledger, encode_line
 from foureyes.model import AiAuthorship, Anchor, Identity
@@ -119,108 +117,28 @@ def warm_caches(repo: GitRepo) -> Path:
 # --- a language server session over stdio ----------------------------------------------
 
 
-class _Server:
-    """`foureyes serve` over stdio with raw JSON-RPC: enough to open a file and read
-    the diagnostics the server pushes."""
-
-    def __init__(self, root: Path, log: Path) -> None:
-        self.root = root
-        self._log = log.open("wb")
-        self.process = subprocess.Popen(
-            [FOUREYES, "serve"], cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=self._log,
-        )  # fmt: skip
-        self.messages: queue.Queue[dict[str, Any]] = queue.Queue()
-        self._next = 0
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        stream = self.process.stdout
-        assert stream is not None
-        while True:
-            length = None
-            while True:
-                line = stream.readline()
-                if not line:
-                    return
-                if line in (b"\r\n", b"\n"):
-                    break
-                name, _, value = line.decode("ascii").partition(":")
-                if name.lower() == "content-length":
-                    length = int(value)
-            assert length is not None
-            self.messages.put(json.loads(stream.read(length)))
-
-    def send(self, message: dict[str, Any]) -> None:
-        body = json.dumps({"jsonrpc": "2.0", **message}).encode("utf-8")
-        assert self.process.stdin is not None
-        self.process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
-        self.process.stdin.flush()
-
-    def request(self, method: str, params: Any, timeout: float = 30) -> Any:
-        self._next += 1
-        wanted = self._next
-        self.send({"id": wanted, "method": method, "params": params})
-        for message in self.until(timeout):
-            if message.get("id") == wanted and "method" not in message:
-                assert "error" not in message, message
-                return message.get("result")
-        raise AssertionError(f"no answer to {method}")
-
-    def until(self, timeout: float):  # type: ignore[no-untyped-def]
-        """Messages as they come, answering the server's own requests, until `timeout`."""
-        deadline = time.monotonic() + timeout
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                message = self.messages.get(timeout=left)
-            except queue.Empty:
-                return
-            if "method" in message and "id" in message:
-                self.send({"id": message["id"], "result": None})
-            yield message
-
-    def close(self) -> None:
-        try:
-            self.request("shutdown", None, timeout=10)
-            self.send({"method": "exit"})
-            self.process.wait(timeout=10)
-        finally:
-            if self.process.poll() is None:
-                self.process.kill()
-                self.process.wait()
-            self._log.close()
-
-
 def editor_diagnostics(root: Path, path: str, log: Path) -> list[dict[str, Any]]:
     """Open `path` in the real language server; the diagnostics it pushes for it (after
     giving the slow tier a moment too)."""
-    server = _Server(root, log)
-    try:
-        server.request("initialize", {
-            "processId": os.getpid(), "rootUri": root.as_uri(),
-            "capabilities": {"textDocument": {"publishDiagnostics": {}}},
-            "workspaceFolders": [{"uri": root.as_uri(), "name": "ws"}],
-        })  # fmt: skip
-        server.send({"method": "initialized", "params": {}})
-        uri = (root / path).as_uri()
-        text = (root / path).read_text(encoding="utf-8")
-        server.send({"method": "textDocument/didOpen", "params": {"textDocument": {
-            "uri": uri, "languageId": "python", "version": 1, "text": text}}})  # fmt: skip
-        found: list[dict[str, Any]] = []
+    with RawServer(root, log) as server:
+        uri = server.open(path)
+        deadline = time.monotonic() + 60
         settle: float | None = None
-        for message in server.until(60):
-            params = message.get("params") or {}
-            if message.get("method") == "textDocument/publishDiagnostics" and (
-                params.get("uri") == uri
-            ):
-                found = params.get("diagnostics", [])
-                if found and settle is None:
-                    settle = time.monotonic() + 3  # the slow tier may refine them
+        found: list[dict[str, Any]] = []
+        while time.monotonic() < deadline:
+            pushed = [
+                message["params"].get("diagnostics", [])
+                for message in list(server.received)
+                if message.get("method") == "textDocument/publishDiagnostics"
+                and message.get("params", {}).get("uri") == uri
+            ]
+            found = pushed[-1] if pushed else []
+            if found and settle is None:
+                settle = time.monotonic() + 3  # the slow tier may refine them
             if settle is not None and time.monotonic() > settle:
                 break
+            time.sleep(0.05)
         return found
-    finally:
-        server.close()
 
 
 # --- hole 1: committed caches --------------------------------------------------------------
