@@ -12,6 +12,7 @@ must not know about LSP, argv, terminals or how claims were captured.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import threading
 import time
@@ -41,7 +42,7 @@ from foureyes.capture.history import (
 )
 from foureyes.diskstore import DiskStore
 from foureyes.errors import EnvironmentProblem, UsageError
-from foureyes.files import Files, WorkingTree
+from foureyes.files import LEDGER_RELPATH, Files, WorkingTree
 from foureyes.ledger import Ledger, LedgerSnapshot
 from foureyes.lru import Lru
 from foureyes.model import (
@@ -74,7 +75,6 @@ _PRESENT = frozenset({Match.SAME, Match.REFORMATTED, Match.EDITED})
 _UNCHANGED = frozenset({Match.SAME, Match.REFORMATTED})
 _AI_LIKE = frozenset({Contributor.AI, Contributor.MIXED})
 _AI_ONLY = frozenset({Contributor.AI})
-FOUREYES_GIT = ".git"
 # How long the claimed files' stats stay good for moved-code detection: asking on every
 # report (every keystroke) would stat every file the ledger names each time.
 _RESTAT = 1.0
@@ -223,7 +223,7 @@ class Engine:
             found = {renamed.get(path, path) for path in snapshot.paths()}
             self._refresh_worktree_changes()  # a whole-repository question: list them now
             found |= self._history_files(policy)
-            found |= self.moved_to()
+            found |= self._moved_to()
         return sorted(
             path
             for path in found
@@ -258,7 +258,7 @@ class Engine:
         if known is not None:
             return known
         parts = PurePosixPath(path).parts
-        if not parts or parts[0] in ("/", FOUREYES_GIT) or ".." in parts or "\0" in path:
+        if not parts or parts[0] in ("/", ".git") or ".." in parts or "\0" in path:
             inside = False
         else:
             try:
@@ -364,14 +364,20 @@ class Engine:
         else:
             try:
                 base = resolve_base(self.repo, None)  # the gate's own choice of base
-                output = ""
+                output = patch = ""
                 if base is not None:
                     output = self.repo.git(
                         "diff", "--name-only", "-z", "--no-renames", base.commit, "HEAD"
                     )
+                    if LEDGER_RELPATH in output.split("\0"):
+                        patch = self.repo.git(
+                            "diff", "-U0", "--no-color", base.commit, "HEAD", "--", LEDGER_RELPATH
+                        )
             except (EnvironmentProblem, UsageError):
-                output = ""
-            found = frozenset(name for name in output.split("\0") if name)
+                output = patch = ""
+            # Files the branch's new ledger events speak about count too: a file added
+            # and emptied again within the branch is in no diff, but its claims are.
+            found = frozenset(name for name in output.split("\0") if name) | _claimed_in(patch)
             if key is not None:
                 self._disk.set(("branch-changes", *key), sorted(found))
         with self._lock:
@@ -413,7 +419,7 @@ class Engine:
             if claim in _live([claim], snapshot, policy.seniors_for(claim.path))
         ]
 
-    def moved_to(self) -> set[str]:
+    def _moved_to(self) -> set[str]:
         """Files other than their own where orphaned AI claims now resolve: the files a
         block cut out of one file and pasted into another went to."""
         orphans = [c for c in self._orphans() if isinstance(c, AiAuthorship)]
@@ -803,6 +809,22 @@ _BASE_REFS = (
     "refs/remotes/origin/HEAD", "refs/remotes/origin/main", "refs/remotes/origin/master",
     "refs/heads/main", "refs/heads/master",
 )  # fmt: skip
+
+
+def _claimed_in(patch: str) -> frozenset[str]:
+    """The paths of the events a ledger diff adds (lines that are not events add none)."""
+    found: set[str] = set()
+    for line in patch.splitlines():
+        if not line.startswith("+") or line.startswith("+++"):
+            continue
+        try:
+            record = json.loads(line[1:])
+        except ValueError:
+            continue
+        path = record.get("path") if isinstance(record, dict) else None
+        if isinstance(path, str):
+            found.add(path)
+    return frozenset(found)
 
 
 def _status_paths(repo: Repository) -> frozenset[str]:

@@ -38,7 +38,6 @@ class Files(Protocol):
     def read_text(self, path: str) -> str: ...
     def is_file(self, path: str) -> bool: ...
     def stamp(self, path: str) -> object: ...
-    def listing(self) -> list[str]: ...
     def ledger_file(self) -> Path: ...
 
 
@@ -58,13 +57,6 @@ class WorkingTree:
 
     def stamp(self, path: str) -> object:
         return file_stamp(self.repo.abspath(path))
-
-    def listing(self) -> list[str]:
-        try:
-            output = self.repo.git("ls-files", "-z", "--cached", "--others", "--exclude-standard")
-        except EnvironmentProblem:
-            return []
-        return list(dict.fromkeys(name for name in output.split("\0") if name))
 
     def ledger_file(self) -> Path:
         return self.repo.ledger_path
@@ -119,9 +111,6 @@ class Commit:
 
     def stamp(self, path: str) -> object:
         return self._blobs.get(path)
-
-    def listing(self) -> list[str]:
-        return sorted(self._blobs)
 
     def ledger_file(self) -> Path:
         """The commit's ledger bytes, copied to the cache (the Ledger reads files).

@@ -76,3 +76,18 @@ def test_an_approval_follows_an_intact_block_that_moved(tmp_path: Path) -> None:
     pr.dev.write("helpers.py", moved)
     pr.commit_and_push("tweak")
     assert_fails(pr.ci_check(), "helpers.py")
+
+
+def test_a_file_added_and_moved_within_the_change_keeps_its_claim(tmp_path: Path) -> None:
+    """The claimed file exists at neither end of the change (added in one commit, its
+    code moved out in the next): the gate still follows the claim."""
+    pr = make_pull_request(tmp_path)
+    pr.agent_writes("scratch.py", BLOCK)
+    pr.commit_and_push("agent work")
+    pr.dev.git("rm", "-q", "scratch.py")
+    # Into a file of other code, so that git sees no rename.
+    pr.dev.write("helpers.py", "\n".join([*code_lines("helpers", 30), *BLOCK]) + "\n")
+    pr.commit_and_push("move it")
+    assert_fails(pr.ci_check(), "helpers.py:31-36", "unreviewed")
+    blame = pr.dev.foureyes("blame", "--json", "helpers.py").json()  # the developer's view
+    assert [line["contributor"] for line in blame["lines"]][30:] == ["ai"] * len(BLOCK)

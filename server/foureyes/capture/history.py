@@ -68,7 +68,7 @@ from foureyes.capture.gitai import GITAI_CONFIDENCE, NOTES_REF, Note, parse_note
 from foureyes.capture.trailers import TRAILER_CONFIDENCE, AiMark, ai_mark
 from foureyes.diskstore import DiskStore
 from foureyes.errors import EnvironmentProblem
-from foureyes.files import BlobReader
+from foureyes.files import LEDGER_RELPATH, BlobReader
 from foureyes.lru import Lru
 from foureyes.model import (
     AiAuthorship,
@@ -77,7 +77,7 @@ from foureyes.model import (
     Identity,
     LineAuthorship,
 )
-from foureyes.repo import FOUREYES_DIR, LEDGER_NAME, Repository, file_stamp
+from foureyes.repo import Repository, file_stamp
 
 SOURCE_TRAILER = "git-trailer"
 SOURCE_GITAI = "git-ai"
@@ -88,7 +88,6 @@ _UNCOMMITTED = "0" * 40
 # Above this many (old lines x new lines) the changed middle of a file is not diffed
 # line by line; its lines get no verdict (they are being edited anyway).
 _MAX_DIFF_CELLS = 4_000_000
-_LEDGER_PATH = f"{FOUREYES_DIR}/{LEDGER_NAME}"
 _CLAIM_KINDS = r'"kind" *: *"(ai|human)"'
 
 
@@ -697,7 +696,7 @@ class _View:
                 output = self.repo.git(
                     "log", "--format=%x00%H", "-p", "--unified=0", "--no-ext-diff",
                     "--no-color", "--extended-regexp", f"-G{_CLAIM_KINDS}", head, "--",
-                    _LEDGER_PATH,
+                    LEDGER_RELPATH,
                 )  # fmt: skip
             except EnvironmentProblem:
                 output = ""
