@@ -7,6 +7,7 @@ import {
   parseRisk,
   QueueRegion,
   regionDescription,
+  regionTooltip,
   spansByState,
   splitReviewers,
   statusText,
@@ -81,6 +82,46 @@ describe('parseQueue', () => {
     assert.equal(problems.length, 4, "two skipped, two without a known state");
   });
 
+  it('reads a partially approved region with the approvals that cover part of it', () => {
+    const { regions, problems } = parseQueue({
+      regions: [
+        wire(
+          { context_lines: [7, 5, 7, 99, 'x'] },
+          {
+            state: 'partially-approved',
+            approvals: 1,
+            approvals_required: 2,
+            approvers: ['kim@example.com'],
+            partly_approved_by: [
+              { email: 'lee@example.com', lines: 3, of: 8 },
+              { email: 'bad@example.com', lines: 9, of: 8 },
+              { lines: 1, of: 8 },
+              'nonsense',
+            ],
+          },
+        ),
+      ],
+    });
+    assert.deepEqual(problems, [], 'a state this client knows');
+    const r = regions[0] as QueueRegion;
+    assert.equal(r.state, 'partially-approved');
+    assert.deepEqual(r.partlyApprovedBy, [{ email: 'lee@example.com', lines: 3, of: 8 }]);
+    assert.deepEqual(r.contextLines, [5, 7], 'inside the span, once each, in order');
+    assert.equal(regionDescription(r), 'partially approved · 1/2 approvals · claude-code');
+    const tooltip = regionTooltip(r);
+    assert.match(tooltip, /Review: partially approved, 1\/2 approvals/);
+    assert.match(tooltip, /Approved by kim@example.com/);
+    assert.match(tooltip, /Approved in part by lee@example.com \(3 of 8 lines\)/);
+    assert.match(tooltip, /2 lines inside not AI \(context the agent's edit kept\)/);
+  });
+
+  it('tolerates an older server without the partial fields', () => {
+    const r = parseQueue({ regions: [wire()] }).regions[0] as QueueRegion;
+    assert.deepEqual(r.partlyApprovedBy, []);
+    assert.deepEqual(r.contextLines, []);
+    assert.doesNotMatch(regionTooltip(r), /in part|not AI/);
+  });
+
   it('answers without regions', () => {
     assert.deepEqual(parseQueue(null).regions, []);
     assert.equal(parseQueue({}).problems.length, 1);
@@ -117,6 +158,26 @@ describe('groupQueue', () => {
     const unreviewed = groups[1];
     assert.deepEqual(unreviewed?.regions.map((r) => r.id), ['c', 'b'], 'sorted by path');
     assert.deepEqual(unreviewed?.risks, [], 'no risk known: no risk level in the tree');
+  });
+
+  it('puts partially approved regions first, as the server orders the queue for reviewers', () => {
+    const groups = groupQueue([
+      region({ id: 'a', state: 'approved' }),
+      region({ id: 'u', state: 'unreviewed' }),
+      region({ id: 'c', state: 'changes-requested' }),
+      region({ id: 'r', state: 'review-requested' }),
+      region({ id: 'p', state: 'partially-approved' }),
+    ]);
+    assert.deepEqual(
+      groups.map((g) => g.label),
+      [
+        'Partially approved (1)',
+        'Review requested (1)',
+        'Changes requested (1)',
+        'Unreviewed (1)',
+        'Approved (1)',
+      ],
+    );
   });
 
   it('groups by risk inside a state, highest first, unknown last', () => {
@@ -158,6 +219,13 @@ describe('status bar', () => {
     assert.match(status.tooltip, /Workspace: 3 AI regions/);
     assert.equal(statusText(count([]), undefined).text, '$(eye) 0 to review');
   });
+
+  it('counts a partially approved region as pending, under its own word', () => {
+    const counts = count([region({ state: 'partially-approved' }), region({ state: 'approved' })]);
+    assert.equal(counts.pending, 1);
+    assert.equal(counts.byState['partially-approved'], 1);
+    assert.match(statusText(counts, undefined).tooltip, /Workspace: 2 AI regions: 1 partially approved, 1 approved/);
+  });
 });
 
 describe('gutter spans', () => {
@@ -166,6 +234,7 @@ describe('gutter spans', () => {
       [
         region({ startLine: 4, endLine: 11 }),
         region({ startLine: 20, endLine: 20, state: 'approved' }),
+        region({ startLine: 30, endLine: 32, state: 'partially-approved' }),
         region({ uri: 'file:///repo/other.py' }),
       ],
       (uri) => uriKey(uri) === uriKey('file:///repo/src/app.py'),
@@ -173,6 +242,7 @@ describe('gutter spans', () => {
     assert.deepEqual(spans.unreviewed, [{ start: 3, end: 10 }]);
     assert.deepEqual(spans.approved, [{ start: 19, end: 19 }]);
     assert.deepEqual(spans['review-requested'], []);
+    assert.deepEqual(spans['partially-approved'], [{ start: 29, end: 31 }]);
   });
 
   it('compares URIs the way VS Code and Python spell them', () => {

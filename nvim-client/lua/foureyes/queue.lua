@@ -10,10 +10,24 @@ M.title = 'foureyes review queue'
 -- Quickfix types make waiting-on-you regions stand out in the list.
 local TYPES = {
   ['changes-requested'] = 'W',
+  ['partially-approved'] = 'I',
   ['review-requested'] = 'I',
   unreviewed = 'I',
   approved = 'N',
 }
+
+-- The state as the entry shows it: a partially approved region also says how far it
+-- got ("partially-approved 1 of 2"), so a reviewer sees that one more approval ends it.
+local function state_text(review)
+  local state = review.state or '?'
+  if state == 'partially-approved' then
+    local got, needed = tonumber(review.approvals), tonumber(review.approvals_required)
+    if got and needed then
+      return ('%s %d of %d'):format(state, got, needed)
+    end
+  end
+  return state
+end
 
 --- Quickfix items for the regions of a reviewQueue answer, sorted by file and line.
 ---@param regions table[] the answer's `regions`
@@ -21,7 +35,8 @@ local TYPES = {
 function M.items(regions)
   local items = {}
   for _, region in ipairs(regions or {}) do
-    local state = (region.review or {}).state or '?'
+    local review = region.review or {}
+    local state = review.state or '?'
     local agents = table.concat(region.agents or {}, ', ')
     if agents == '' then
       agents = 'unknown agent'
@@ -31,7 +46,7 @@ function M.items(regions)
       lnum = region.start_line,
       end_lnum = region.end_line,
       col = 1,
-      text = ('%s · %s'):format(state, agents),
+      text = ('%s · %s'):format(state_text(review), agents),
       type = TYPES[state] or 'I',
       user_data = { region = region.id }, -- ignored by Neovim < 0.9.3
     })

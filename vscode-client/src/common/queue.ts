@@ -2,15 +2,24 @@
 // group it for the tree view, and count it for the status bar. Pure: no vscode import,
 // so the unit tests run it in plain Node.
 
-export type ReviewState = 'unreviewed' | 'review-requested' | 'changes-requested' | 'approved';
+export type ReviewState =
+  | 'unreviewed'
+  | 'review-requested'
+  | 'partially-approved'
+  | 'changes-requested'
+  | 'approved';
 export type RiskLevel = 'critical' | 'high' | 'medium' | 'low';
 export type RiskKey = RiskLevel | 'unknown';
 
-/** Order of the state groups in the view: what needs someone first. */
+/**
+ * Order of the state groups in the view, the server's queue order for reviewers: most
+ * actionable first (a region one approval short of done before one nobody asked about).
+ */
 export const STATES: readonly ReviewState[] = [
+  'partially-approved',
+  'review-requested',
   'changes-requested',
   'unreviewed',
-  'review-requested',
   'approved',
 ];
 export const RISKS: readonly RiskKey[] = ['critical', 'high', 'medium', 'low', 'unknown'];
@@ -18,12 +27,14 @@ export const RISKS: readonly RiskKey[] = ['critical', 'high', 'medium', 'low', '
 export const STATE_LABELS: Record<ReviewState, string> = {
   unreviewed: 'Unreviewed',
   'review-requested': 'Review requested',
+  'partially-approved': 'Partially approved',
   'changes-requested': 'Changes requested',
   approved: 'Approved',
 };
 const STATE_WORDS: Record<ReviewState, string> = {
   unreviewed: 'not reviewed',
   'review-requested': 'review requested',
+  'partially-approved': 'partially approved',
   'changes-requested': 'changes requested',
   approved: 'approved',
 };
@@ -49,10 +60,20 @@ export interface QueueRegion {
   approvals: number;
   approvalsRequired: number;
   approvers: string[];
+  /** Approvals that count on some of the region's lines only (older servers send none). */
+  partlyApprovedBy: PartialApproval[];
   reviewersRequested: string[];
   suggestedReviewers: string[];
   risk?: { level: RiskLevel; reasons: string[] };
   recordedAt?: string;
+  /** 1-based lines inside the span that are not AI (old lines an agent edit kept). */
+  contextLines: number[];
+}
+
+export interface PartialApproval {
+  email: string;
+  lines: number; // of the region's lines, how many the approval covers
+  of: number;
 }
 
 export interface ParsedQueue {
@@ -73,6 +94,26 @@ function int(value: unknown): number | undefined {
 }
 function strings(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+/** `review.partly_approved_by`: [{email, lines, of}]; malformed entries are dropped. */
+export function parsePartialApprovals(value: unknown): PartialApproval[] {
+  if (!Array.isArray(value)) {
+    return [];
+  }
+  const found: PartialApproval[] = [];
+  for (const entry of value) {
+    if (!isObject(entry)) {
+      continue;
+    }
+    const email = str(entry.email);
+    const lines = int(entry.lines);
+    const of = int(entry.of);
+    if (email && lines !== undefined && of !== undefined && lines >= 0 && of >= lines) {
+      found.push({ email, lines, of });
+    }
+  }
+  return found;
 }
 
 export function parseState(value: unknown): ReviewState | undefined {
@@ -147,8 +188,14 @@ export function parseQueue(raw: unknown): ParsedQueue {
       approvals: int(review.approvals) ?? 0,
       approvalsRequired: int(review.approvals_required) ?? 1,
       approvers: strings(review.approvers),
+      partlyApprovedBy: parsePartialApprovals(review.partly_approved_by),
       reviewersRequested: strings(review.reviewers_requested),
       suggestedReviewers: [...new Set(suggested)],
+      contextLines: Array.isArray(item.context_lines)
+        ? [...new Set(item.context_lines)]
+            .filter((n): n is number => int(n) !== undefined && n >= startLine && n <= endLine)
+            .sort((a, b) => a - b)
+        : [],
     };
     if (risk) {
       region.risk = risk;
@@ -247,6 +294,14 @@ export function regionTooltip(region: QueueRegion): string {
   if (region.approvers.length > 0) {
     lines.push(`Approved by ${region.approvers.join(', ')}`);
   }
+  if (region.partlyApprovedBy.length > 0) {
+    const parts = region.partlyApprovedBy.map((p) => `${p.email} (${p.lines} of ${p.of} lines)`);
+    lines.push(`Approved in part by ${parts.join(', ')}`);
+  }
+  if (region.contextLines.length > 0) {
+    const n = region.contextLines.length;
+    lines.push(`${n} line${n === 1 ? '' : 's'} inside not AI (context the agent's edit kept)`);
+  }
   if (region.reviewersRequested.length > 0) {
     lines.push(`Review requested from ${region.reviewersRequested.join(', ')}`);
   }
@@ -271,6 +326,7 @@ export function count(regions: readonly QueueRegion[]): Counts {
   const byState: Record<ReviewState, number> = {
     unreviewed: 0,
     'review-requested': 0,
+    'partially-approved': 0,
     'changes-requested': 0,
     approved: 0,
   };
@@ -325,6 +381,7 @@ export function spansByState(
   const spans: Record<ReviewState, LineSpan[]> = {
     unreviewed: [],
     'review-requested': [],
+    'partially-approved': [],
     'changes-requested': [],
     approved: [],
   };

@@ -8,6 +8,7 @@ const VISIBLE_KEY = 'foureyes.gutterVisible';
 const RULER: Record<ReviewState, string> = {
   unreviewed: 'rgba(232, 163, 61, 0.8)',
   'review-requested': 'rgba(55, 148, 255, 0.8)',
+  'partially-approved': 'rgba(177, 128, 215, 0.8)',
   'changes-requested': 'rgba(229, 83, 75, 0.8)',
   approved: 'rgba(75, 170, 100, 0.6)',
 };
@@ -31,6 +32,7 @@ export class Gutter implements vscode.Disposable {
     this.types = {
       unreviewed: make('unreviewed'),
       'review-requested': make('review-requested'),
+      'partially-approved': make('partially-approved'),
       'changes-requested': make('changes-requested'),
       approved: make('approved'),
     };

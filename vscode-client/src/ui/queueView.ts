@@ -20,6 +20,7 @@ type Node =
 const STATE_ICONS: Record<ReviewState, vscode.ThemeIcon> = {
   unreviewed: new vscode.ThemeIcon('circle-large-outline', new vscode.ThemeColor('charts.orange')),
   'review-requested': new vscode.ThemeIcon('comment-discussion', new vscode.ThemeColor('charts.blue')),
+  'partially-approved': new vscode.ThemeIcon('check', new vscode.ThemeColor('charts.purple')),
   'changes-requested': new vscode.ThemeIcon('request-changes', new vscode.ThemeColor('charts.red')),
   approved: new vscode.ThemeIcon('pass', new vscode.ThemeColor('charts.green')),
 };
