@@ -92,9 +92,13 @@ def test_edit_replacing_10_lines_with_30_claims_exactly_the_30(repo: GitRepo, va
     report = blame_json(repo, "src/billing.py")
     contributors = [line["contributor"] for line in report["lines"]]
     assert contributors == ["unknown"] * 7 + ["ai"] * 30 + ["unknown"] * 3
-    [region] = report["regions"]
-    assert (region["start_line"], region["end_line"]) == (8, 37)
-    assert region["replaced"] == 10 and region["agents"] == ["claude-code"]
+    # One edit, five functions: one review unit per function (split by the syntax),
+    # the 10 replaced lines shared among them by how many of the edit's lines each holds.
+    regions = report["regions"]
+    spans = [(region["start_line"], region["end_line"]) for region in regions]
+    assert spans == [(8, 13), (16, 20), (23, 26), (29, 32), (35, 37)]
+    assert [region["replaced"] for region in regions] == [3, 2, 2, 2, 1]
+    assert all(region["agents"] == ["claude-code"] for region in regions)
     assert [claim["replaced"] for claim in ledger_events(repo)] == [10]
     assert hook_log(repo) == ""
 

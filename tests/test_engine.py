@@ -74,16 +74,41 @@ def world(repo: GitRepo) -> World:
     return World(repo, code_lines("line", 30))
 
 
-def test_blank_lines_inside_a_run_do_not_split_a_region(repo: GitRepo) -> None:
+def test_separate_captures_are_separate_units_across_blank_lines(repo: GitRepo) -> None:
     lines = [*code_lines("a", 5), "", "   ", *code_lines("b", 3), "", *code_lines("c", 3)]
     w = World(repo, lines)
     w.ai(1, 5)
     w.ai(8, 10)  # separated from the first only by two blank lines
     w.ai(12, 14)
     regions = w.report().regions
-    assert [(r.start_line, r.end_line) for r in regions] == [(1, 14)]
-    assert regions[0].review.state is ReviewState.UNREVIEWED
+    assert [(r.start_line, r.end_line) for r in regions] == [(1, 5), (8, 10), (12, 14)]
+    assert all(r.review.state is ReviewState.UNREVIEWED for r in regions)
     assert regions[0].review.approvals_required == 1
+
+
+def test_one_capture_is_one_unit_across_blank_and_kept_lines(repo: GitRepo) -> None:
+    lines = [*code_lines("a", 5), "", "kept = 1", *code_lines("b", 3), "", *code_lines("c", 3)]
+    w = World(repo, lines)
+    w.ai(1, 5, edit="e1")
+    w.ai(8, 10, edit="e1")  # the same edit, which kept line 7 (and a blank line)
+    w.ai(12, 14, edit="e1")
+    [region] = w.report().regions
+    assert (region.start_line, region.end_line) == (1, 14)
+    assert region.context_lines == (6, 7, 11)
+    assert 7 not in {line.line for line in region.lines}
+
+
+def test_adjacent_captures_of_one_session_join_but_not_across_blank_lines(
+    repo: GitRepo,
+) -> None:
+    lines = [*code_lines("a", 3), *code_lines("b", 3), "", *code_lines("c", 4)]
+    w = World(repo, lines)
+    w.ai(1, 3, session="s1")
+    w.ai(4, 6, session="s1")  # the next tool call, right below: one unit
+    w.ai(8, 10, session="s1")  # below a blank line: its own unit
+    w.ai(11, 11, session="s2")  # touching, but another session: its own unit
+    regions = w.report().regions
+    assert [(r.start_line, r.end_line) for r in regions] == [(1, 6), (8, 10), (11, 11)]
 
 
 def test_a_human_line_splits_regions_and_blank_ends_are_trimmed(world: World) -> None:
@@ -151,8 +176,9 @@ def test_approval_covers_exactly_the_reviewed_text(world: World) -> None:
     lines = split_lines(world.text)
     lines[6] = lines[6].replace("compute", "compute_fast")  # a later change to one line
     changed = world.report("\n".join(lines)).regions[0]
-    assert changed.review.state is ReviewState.REVIEW_REQUESTED  # approval seen, but void
+    assert changed.review.state is ReviewState.UNREVIEWED  # approval seen, but void
     assert changed.review.approvals == 0
+    assert "changed since" in changed.review.discounted[0].reason
     moved = ["extra_line = 1"] * 3 + split_lines(world.text)  # unchanged text, moved down
     assert world.report("\n".join(moved)).regions[0].review.state is ReviewState.APPROVED
 

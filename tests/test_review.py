@@ -153,7 +153,8 @@ def test_only_approvals_by_seniors_count_in_the_engine(team: GitRepo) -> None:
                  anchor=make_anchor(split_lines(team.read("app.py")), 3, 6))
     ])  # fmt: skip
     review = engine.report("app.py").regions[0].review
-    assert review.approvals == 0 and review.state.value == "review-requested"
+    # Nobody was asked and no approval counts: still unreviewed, the approval explained.
+    assert review.approvals == 0 and review.state.value == "unreviewed"
     assert "not a senior" in review.discounted[0].reason
 
 

@@ -57,6 +57,7 @@ from foureyes.model import (
     HumanAuthorship,
     Identity,
     LineAuthorship,
+    PartialApproval,
     Region,
     Review,
     ReviewRequest,
@@ -69,7 +70,10 @@ from foureyes.review.gate import resolve_base
 from foureyes.review.policy import Policy, PolicyLoader, digest
 from foureyes.risk.assess import Assessor, RegionInput, RiskConfig
 from foureyes.risk.dependencies import Dependencies
+from foureyes.risk.languages import language_of
+from foureyes.risk.outline import knows, outline
 from foureyes.risk.references import References
+from foureyes.units import Unit, review_units
 
 _PRESENT = frozenset({Match.SAME, Match.REFORMATTED, Match.EDITED})
 _UNCHANGED = frozenset({Match.SAME, Match.REFORMATTED})
@@ -616,8 +620,10 @@ class Engine:
         if policy.is_ignored(path):
             return ()
         needs_review = _AI_LIKE if policy.mixed_lines_need_review else _AI_ONLY
-        runs = _ai_runs(attributed, index.lines, needs_review)
-        if not runs:
+        language = language_of(path)
+        syntax = (lambda code: outline(language, code)) if knows(language) else None
+        units = review_units(attributed, index.lines, needs_review, syntax)
+        if not units:
             return ()
         reviews = [
             (claim, self._matches(claim, index, text_key))
@@ -639,10 +645,10 @@ class Engine:
         # The slow tier reads the whole text (blast radius); the fast one only the run.
         whole = text_key if complete_risk else None
         review_inputs = tuple(matches for _, matches in reviews)
-        for run in runs:
-            body = tuple(index.lines[run[0].line - 1 : run[-1].line])
+        for unit in units:
+            body = tuple(index.lines[unit.start - 1 : unit.end])
             # The cached value holds the keyed objects, so their ids cannot be reused.
-            key = (path, policy, learned, whole, tuple(map(id, run)),
+            key = (path, policy, learned, whole, tuple(map(id, unit.lines)), unit.replaced,
                    tuple(map(id, review_inputs)), body)  # fmt: skip
             with self._lock:
                 cached = self._region_cache.get(key)
@@ -650,18 +656,18 @@ class Engine:
                 regions.append(cached[2])
                 continue
             region = self._region(
-                path, run, body, reviews, index, policy, seniors, critical, config,
+                path, unit, body, reviews, index, policy, seniors, critical, config,
                 complete_risk, text,
             )  # fmt: skip
             with self._lock:
-                self._region_cache.put(key, (tuple(run), review_inputs, region))
+                self._region_cache.put(key, (unit.lines, review_inputs, region))
             regions.append(region)
         return tuple(regions)
 
     def _region(
         self,
         path: str,
-        run: Sequence[LineAuthorship],
+        unit: Unit,
         body: tuple[str, ...],
         reviews: Sequence[tuple[AnchoredClaim, dict[int, LineMatch]]],
         index: TextIndex,
@@ -672,110 +678,113 @@ class Engine:
         complete_risk: bool,
         text: str | None,
     ) -> Region:
-        claims_here = {line.claim.id: line.claim for line in run if line.claim}.values()
-        replaced = sum(c.replaced for c in claims_here if isinstance(c, AiAuthorship))
-        region_input = RegionInput(path, run[0].line, body, replaced, critical, text)
+        region_input = RegionInput(path, unit.start, body, unit.replaced, critical, text)
         risk = self.assessor.assess(region_input, config, slow=complete_risk)
         required = policy.approvals_for(risk.level)
-        recorders = rules.recorders(run)
-        review = self._review(run, reviews, index, policy, seniors, required)
+        recorders = rules.recorders(unit.lines)
+        review = self._review(unit.lines, reviews, index, policy, seniors, required)
         suggested = policy.suggested_reviewers(path, recorders)
         return Region(
-            id=_region_id(run[0]),
+            id=_region_id(unit.lines[0]),
             path=path,
-            start_line=run[0].line,
-            end_line=run[-1].line,
-            lines=tuple(run),
+            start_line=unit.start,
+            end_line=unit.end,
+            lines=unit.lines,
             review=replace(review, suggested=suggested, recorders=recorders),
             risk=risk,
+            replaced=unit.replaced,
         )
 
     def _review(
         self,
-        run: Sequence[LineAuthorship],
+        unit_lines: Sequence[LineAuthorship],
         reviews: Iterable[tuple[AnchoredClaim, dict[int, LineMatch]]],
         index: TextIndex,
         policy: Policy,
         seniors: Seniors,
         required: int,
     ) -> Review:
-        positions = {line.line - 1: line for line in run}
+        """A unit's review. Approvals count per line: each line counts the people whose
+        approval covers it unchanged (an approval covers the block it reviewed, intact),
+        and the unit has the smallest of those counts. So approved lines stay approved
+        whatever joins them, and a new line needs its own approvals."""
+        positions = {line.line - 1: line for line in unit_lines}
         # Approvals are counted per person (policy aliases, +tags), never per address.
         approvers_per_line: dict[int, dict[str, Identity]] = {p: {} for p in positions}
-        events: list[AnchoredClaim] = []  # in ledger order: the last one is the latest
+        latest: dict[str, AnchoredClaim] = {}  # per person: their last counted verdict
         requests: list[ReviewRequest] = []
         changes: list[ChangesRequested] = []
         discounted: list[DiscountedApproval] = []
-        partial: list[tuple[Approval, int, int, str | None]] = []  # passed the person checks
-        for claim, matches in reviews:
+        counted_lines: list[tuple[Approval, int]] = []
+        for claim, matches in reviews:  # in ledger order: a later event is a later verdict
             overlapping = [(p, m) for p, m in matches.items() if p in positions]
-            if isinstance(claim, Approval):
-                if not overlapping:
-                    continue
-                events.append(claim)
-                reason = self._approval_problem(claim, seniors, policy)
-                if reason is not None:
-                    discounted.append(DiscountedApproval(claim, reason))
-                    continue
-                damage = _approval_damage(claim, matches)
-                digests = signing.digests_of(claim) if policy.signing.required else None
-                approver = seniors.person(claim.by)
-                counted = changed = 0
-                for position, match in overlapping:
-                    if rules.brought_in(claim.by, positions[position], seniors):
-                        continue  # four eyes: never code one brought in oneself
-                    # An approval covers exactly the reviewed text; a signed one, exactly
-                    # the text whose digest was signed.
-                    unchanged = damage is None and (
-                        digests is None
-                        or _digest_matches(digests, match.claim_line, index.lines[position])
-                    )
-                    if unchanged:
-                        approvers_per_line[position][approver] = claim.by
-                        counted += 1
-                    else:
-                        changed += 1
-                partial.append((claim, counted, changed, damage))
-            elif isinstance(claim, ReviewRequest):
+            if not overlapping:
+                continue
+            if isinstance(claim, ReviewRequest):
                 if any(m.match in _PRESENT for _, m in overlapping):
                     requests.append(claim)
-                    events.append(claim)
-            elif isinstance(claim, ChangesRequested) and any(
-                m.match in _UNCHANGED for _, m in overlapping
-            ):
-                changes.append(claim)
-                events.append(claim)
-        common = set.intersection(*(set(a) for a in approvers_per_line.values()))
-        everyone = {e: i for line in approvers_per_line.values() for e, i in line.items()}
-        approvers = tuple(everyone[person] for person in sorted(common))
-        for claim, counted, changed, damage in partial:
-            if seniors.person(claim.by) in common:
                 continue
-            if damage is not None and (counted or changed):
-                reason = damage
+            if isinstance(claim, ChangesRequested):
+                if any(m.match in _UNCHANGED for _, m in overlapping):
+                    changes.append(claim)
+                    latest[seniors.person(claim.by)] = claim
+                continue
+            if not isinstance(claim, Approval):
+                continue
+            reason = self._approval_problem(claim, seniors, policy)
+            if reason is None:
+                reason = _approval_damage(claim, matches)
+            if reason is not None:
+                discounted.append(DiscountedApproval(claim, reason))
+                continue
+            digests = signing.digests_of(claim) if policy.signing.required else None
+            approver = seniors.person(claim.by)
+            counted = changed = 0
+            for position, match in overlapping:
+                if rules.brought_in(claim.by, positions[position], seniors):
+                    continue  # four eyes: never code one brought in oneself
+                # A signed approval covers exactly the text whose digest was signed.
+                if digests is None or _digest_matches(
+                    digests, match.claim_line, index.lines[position]
+                ):
+                    approvers_per_line[position][approver] = claim.by
+                    counted += 1
+                else:
+                    changed += 1
+            if counted:
+                counted_lines.append((claim, counted))
+                latest[approver] = claim
             elif changed:
                 reason = f"the approved text has changed since ({changed} line(s))"
-            elif counted:
-                reason = "it covers only part of this region"
+                discounted.append(DiscountedApproval(claim, reason))
             else:
                 reason = "it is by a person who brought this code in (four eyes)"
-            discounted.append(DiscountedApproval(claim, reason))
-        if len(approvers) >= required:
+                discounted.append(DiscountedApproval(claim, reason))
+        approvals = min(len(people) for people in approvers_per_line.values())
+        common = set.intersection(*(set(people) for people in approvers_per_line.values()))
+        everyone = {e: i for line in approvers_per_line.values() for e, i in line.items()}
+        approvers = tuple(everyone[person] for person in sorted(common))
+        partly = _partial_approvals(counted_lines, common, seniors, len(positions))
+        if approvals >= required:
             state = ReviewState.APPROVED
-        elif not events:
-            state = ReviewState.UNREVIEWED
-        elif isinstance(events[-1], ChangesRequested):
-            state = ReviewState.CHANGES_REQUESTED
-        else:
+        elif any(isinstance(verdict, ChangesRequested) for verdict in latest.values()):
+            state = ReviewState.CHANGES_REQUESTED  # until that reviewer approves, or it changes
+        elif everyone:
+            state = ReviewState.PARTIALLY_APPROVED
+        elif requests:
             state = ReviewState.REVIEW_REQUESTED
+        else:
+            state = ReviewState.UNREVIEWED
         return Review(
             state=state,
             approvals_required=required,
+            approvals=approvals,
             approvers=approvers,
             requests=tuple(requests),
             changes_requested=tuple(changes),
             seniors=seniors,
             discounted=tuple(discounted),
+            partly=partly,
         )
 
     def _approval_problem(self, claim: Approval, seniors: Seniors, policy: Policy) -> str | None:
@@ -918,53 +927,23 @@ def _approval_damage(approval: Approval, matches: Mapping[int, LineMatch]) -> st
     )
 
 
+def _partial_approvals(
+    counted: Sequence[tuple[Approval, int]], common: set[str], seniors: Seniors, size: int
+) -> tuple[PartialApproval, ...]:
+    """Per person whose approvals count on some of the unit's lines but not all: the
+    approval that covers most of them."""
+    best: dict[str, tuple[Approval, int]] = {}
+    for approval, lines in counted:
+        person = seniors.person(approval.by)
+        if person not in common and lines > best.get(person, (approval, 0))[1]:
+            best[person] = (approval, lines)
+    return tuple(PartialApproval(a, lines, size) for a, lines in best.values())
+
+
 def _digest_matches(digests: Sequence[str], claim_line: int | None, text: str) -> bool:
     if claim_line is None or not 0 <= claim_line < len(digests):
         return False
     return digests[claim_line] == signing.line_digest(text)
-
-
-def _ai_runs(
-    attributed: Mapping[int, LineAuthorship],
-    texts: Sequence[str],
-    needs_review: frozenset[Contributor] = _AI_LIKE,
-) -> list[list[LineAuthorship]]:
-    """Maximal runs of lines needing review (ai, and mixed unless the policy relaxes it),
-    from a non-blank line to a non-blank line.
-
-    Blank lines between two AI lines do not split a run (unless a person claimed
-    them); blank AI lines at its ends are left out so a region starts and ends on code.
-    """
-    runs: list[list[LineAuthorship]] = []
-    current: list[LineAuthorship] = []
-    for number, verdict in attributed.items():  # in line order
-        if verdict.contributor not in needs_review:
-            continue
-        blank = not texts[number - 1].strip()
-        if current and not _only_blank_between(current[-1].line, number, attributed, texts):
-            runs.append(current)
-            current = []
-        if current or not blank:
-            current.append(verdict)
-    if current:
-        runs.append(current)
-    return [_trim_blank_end(run, texts) for run in runs]
-
-
-def _only_blank_between(
-    first: int, last: int, attributed: Mapping[int, LineAuthorship], texts: Sequence[str]
-) -> bool:
-    for number in range(first + 1, last):
-        verdict = attributed.get(number)
-        if texts[number - 1].strip() or (verdict and verdict.contributor is Contributor.HUMAN):
-            return False
-    return True
-
-
-def _trim_blank_end(run: list[LineAuthorship], texts: Sequence[str]) -> list[LineAuthorship]:
-    while run and not texts[run[-1].line - 1].strip():
-        run.pop()
-    return run
 
 
 def _resolution_signature(

@@ -57,7 +57,7 @@ FORMAT_VERSION = 1
 _COMMON_FIELDS = frozenset({"v", "id", "kind", "at", "by", "path", "anchor"})
 # Kind-specific fields, in the order they are written.
 _KIND_FIELDS: Mapping[type[Claim], tuple[str, ...]] = {
-    AiAuthorship: ("agent", "model", "session", "source", "confidence", "replaced"),
+    AiAuthorship: ("agent", "model", "session", "source", "confidence", "replaced", "edit"),
     HumanAuthorship: ("source", "note"),
     ReviewRequest: ("reviewers", "note"),
     Approval: ("note", "signature"),

@@ -27,7 +27,8 @@ class ReviewState(StrEnum):
     """Where an AI region stands in review, from least to most settled."""
 
     UNREVIEWED = "unreviewed"
-    REVIEW_REQUESTED = "review-requested"
+    REVIEW_REQUESTED = "review-requested"  # someone was asked
+    PARTIALLY_APPROVED = "partially-approved"  # some approvals count, fewer than needed
     CHANGES_REQUESTED = "changes-requested"
     APPROVED = "approved"
 
@@ -130,6 +131,15 @@ class AiAuthorship(AnchoredClaim):
     source: str = "manual"
     confidence: float = 1.0
     replaced: int = 0  # lines of existing code that the edit removed or rewrote
+    # Claims one agent edit produced share this id (an edit that kept old lines in its
+    # middle is recorded as several claims): they form one review unit. None: the claim
+    # is its own edit.
+    edit: str | None = None
+
+    @property
+    def capture(self) -> str:
+        """What produced these lines: the agent edit they came from, else this claim."""
+        return self.edit or self.id
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -286,11 +296,27 @@ class DiscountedApproval:
 
 
 @dataclass(frozen=True, slots=True)
+class PartialApproval:
+    """An approval that counts for some of a region's lines only (`lines` of `of`):
+    the region changed shape since (a neighbour joined it, say)."""
+
+    approval: Approval
+    lines: int
+    of: int
+
+
+@dataclass(frozen=True, slots=True)
 class Review:
-    """The review situation of one region."""
+    """The review situation of one region.
+
+    Approvals count per line: `approvals` is the smallest number of distinct people
+    whose approval counts on a line, over the region's lines, so the region is
+    approved when each of its lines has what the region's risk needs.
+    """
 
     state: ReviewState
     approvals_required: int
+    approvals: int = 0
     approvers: tuple[Identity, ...] = ()  # distinct people whose approval covers every line
     requests: tuple[ReviewRequest, ...] = ()
     changes_requested: tuple[ChangesRequested, ...] = ()
@@ -298,10 +324,12 @@ class Review:
     discounted: tuple[DiscountedApproval, ...] = ()  # approvals seen that do not count
     suggested: tuple[str, ...] = ()  # reviewers to ask (CODEOWNERS seniors, else seniors)
     recorders: tuple[Identity, ...] = ()  # who brought the code in: none of them approves it
+    partly: tuple[PartialApproval, ...] = ()  # approvals that count on some lines only
 
     @property
-    def approvals(self) -> int:
-        return len(self.approvers)
+    def asked(self) -> tuple[str, ...]:
+        """Everyone a live review request asked, in the order they were asked."""
+        return tuple(dict.fromkeys(r for request in self.requests for r in request.reviewers))
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,7 +364,12 @@ class Risk:
 
 @dataclass(frozen=True, slots=True)
 class Region:
-    """A maximal run of AI-authored (ai or mixed) lines; blank lines inside do not split it."""
+    """A review unit: the AI lines one capture produced (one agent edit, or adjacent edits
+    of one agent session), split where a top-level definition begins (see units.py).
+
+    Its span (`start_line`..`end_line`) can hold lines that are not AI: old lines an
+    edit kept in its middle. Those are context, not part of `lines`.
+    """
 
     id: str
     path: str
@@ -345,6 +378,7 @@ class Region:
     lines: tuple[LineAuthorship, ...]  # the ai and mixed lines, in order
     review: Review
     risk: Risk = field(default_factory=Risk)
+    replaced: int = 0  # old lines the edits that wrote this unit removed or rewrote here
 
     @property
     def claims(self) -> tuple[AiAuthorship, ...]:
@@ -368,6 +402,12 @@ class Region:
 
     def contains(self, line: int) -> bool:
         return self.start_line <= line <= self.end_line
+
+    @property
+    def context_lines(self) -> tuple[int, ...]:
+        """Lines inside the span that are not the unit's own: kept old code, blank lines."""
+        own = {line.line for line in self.lines}
+        return tuple(n for n in range(self.start_line, self.end_line + 1) if n not in own)
 
 
 @dataclass(frozen=True, slots=True)

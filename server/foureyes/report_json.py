@@ -53,10 +53,12 @@ def region_json(region: Region) -> dict[str, Any]:
             "ai": [v.line for v in region.lines if v.contributor is Contributor.AI],
             "mixed": [v.line for v in region.lines if v.contributor is Contributor.MIXED],
         },
+        # Lines inside the span that are not the unit's own: old code an edit kept.
+        "context_lines": list(region.context_lines),
         "agents": list(region.agents),
         "models": list(region.models),
         "claims": [claim.id for claim in region.claims],
-        "replaced": sum(claim.replaced for claim in region.claims),
+        "replaced": region.replaced,
         "recorded_by": sorted({person.email for person in region.review.recorders}),
         "recorded_at": min(_time(c) or "" for c in region.claims) if region.claims else None,
         "review": {
@@ -64,7 +66,11 @@ def region_json(region: Region) -> dict[str, Any]:
             "approvals": review.approvals,
             "approvals_required": review.approvals_required,
             "approvers": [identity.email for identity in review.approvers],
-            "reviewers_requested": sorted({r for req in review.requests for r in req.reviewers}),
+            "partly_approved_by": [
+                {"email": part.approval.by.email, "lines": part.lines, "of": part.of}
+                for part in review.partly
+            ],
+            "reviewers_requested": list(review.asked),
             "suggested_reviewers": list(review.suggested),
         },
         "risk": risk_json(region),

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from foureyes.anchor import make_anchor, split_lines
-from foureyes.capture.edits import Written, diff_texts, lines_of, normalise
+from foureyes.capture.edits import Written, diff_texts, edit_id, lines_of, normalise
 from foureyes.errors import UsageError
 from foureyes.initialise import append_claims, initialise
 from foureyes.ledger import new_id, now
@@ -443,13 +443,14 @@ def claims_from(repo: Repository, result: CheckpointResult, texts: dict[str, str
     at = now()
     checkpoint = result.checkpoint
     lines_of_path = {path: split_lines(texts[path]) for path in {path for path, _ in runs}}
+    edits = {change.path: edit_id(change.runs) for change in result.changes}
     for path, run in runs:
         result.claims.append(
             AiAuthorship(
                 id=new_id(), at=at, by=identity, path=path,
                 anchor=make_anchor(lines_of_path[path], run.start, run.end),
                 agent=checkpoint.agent, model=checkpoint.model, session=checkpoint.session,
-                source=SOURCE, confidence=CONFIDENCE, replaced=run.replaced,
+                source=SOURCE, confidence=CONFIDENCE, replaced=run.replaced, edit=edits[path],
             )
         )  # fmt: skip
 

@@ -13,13 +13,14 @@ agent includes to make `old_string` unique) is not. A run of only trivial lines
 lines is taken as written too: matching a lone `}` or blank line there is
 coincidence, not the agent keeping a line, and it would split one block in two.
 
-This module is pure: it knows texts and strings, not payloads, files, git or the
-ledger.
+This module is pure (apart from drawing fresh edit ids): it knows texts and strings,
+not payloads, files, git or the ledger.
 """
 
 from __future__ import annotations
 
 import re
+import secrets
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -345,6 +346,12 @@ def _written_in(group: Sequence[_Span], text: str, starts: Sequence[int]) -> lis
 
 
 # --- combining --------------------------------------------------------------------------
+
+
+def edit_id(runs: Sequence[Written]) -> str | None:
+    """The id the claims of one edit's runs share, so they form one review unit: an edit
+    that kept old lines in its middle wrote several runs. None for a single run."""
+    return secrets.token_hex(10) if len(runs) > 1 else None
 
 
 def merge(runs: Sequence[Written]) -> list[Written]:

@@ -28,6 +28,7 @@ from foureyes.capture.edits import (
     CONFIDENCE_INFERRED,
     Placement,
     diff_texts,
+    edit_id,
     from_hunks,
     locate,
 )
@@ -145,9 +146,10 @@ def _record(repo: Repository, call: ToolCall, cwd: Path, warnings: list[str]) ->
             id=new_id(), at=at, by=identity, path=plan.path,
             anchor=make_anchor(split_lines(plan.text), run.start, run.end),
             agent=call.agent, model=call.model, session=call.session, source=call.source,
-            confidence=plan.placement.confidence, replaced=run.replaced,
+            confidence=plan.placement.confidence, replaced=run.replaced, edit=edit,
         )
         for plan in planned
+        for edit in [edit_id(plan.placement.runs)]
         for run in plan.placement.runs
     ]  # fmt: skip
     append_claims(repo, claims)

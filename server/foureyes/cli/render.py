@@ -30,7 +30,7 @@ def render_blame(report: FileReport, text: str, out: TextIO) -> None:
             state = region.review.state.value
         out.write(
             f"{verdict.line:>{width}} {verdict.contributor.value:<7} {agent[:14]:<14} "
-            f"{model[:16]:<16} {when:<10} {state:<17} | {code_line(content)}\n"
+            f"{model[:16]:<16} {when:<10} {state:<18} | {code_line(content)}\n"
         )
 
 
@@ -43,7 +43,10 @@ def describe_region(region: Region) -> str:
     if region.mixed_lines:
         lines += f", {region.mixed_lines} changed by a person"
     approvals = f"{review.approvals}/{review.approvals_required} approvals"
-    return f"{review.state.value:<17} {who}; {lines}; {approvals}"
+    asked = ", ".join(one_line(name) for name in review.asked)
+    asked = f"; asked {asked}" if asked else ""
+    risk = f"{region.risk.level.value} risk"
+    return f"{review.state.value:<18} {risk:<13} {who}; {lines}; {approvals}{asked}"
 
 
 def render_status(reports: Sequence[FileReport], out: TextIO) -> None:

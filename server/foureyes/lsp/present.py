@@ -35,6 +35,7 @@ _DOCS = Path(__file__).resolve().parents[3] / "docs" / "diagnostics.md"
 _STATE_WORDS = {
     ReviewState.UNREVIEWED: "not reviewed",
     ReviewState.REVIEW_REQUESTED: "review requested",
+    ReviewState.PARTIALLY_APPROVED: "partially approved",
     ReviewState.CHANGES_REQUESTED: "changes requested",
     ReviewState.APPROVED: "approved",
 }
@@ -155,7 +156,7 @@ def diagnostic_message(region: Region) -> str:
     if region.mixed_lines:
         lines = "line" if region.mixed_lines == 1 else "lines"
         parts.append(f"{region.mixed_lines} {lines} changed by a person since")
-    replaced = sum(c.replaced for c in region.claims)
+    replaced = region.replaced
     if replaced and not any(r.rule == "replaced-code" for r in region.risk.top_reasons[:2]):
         parts.append(f"replaced {replaced} existing lines")
     return "; ".join(parts) + "."
@@ -215,8 +216,15 @@ def hover_markdown(region: Region, line: int) -> str:
     if verdict is not None and verdict.contributor is Contributor.MIXED:
         out.append("*This line* was written by the agent and later changed by a person.")
         out.append("")
+    elif verdict is None and region.contains(line):
+        out.append("*This line* is existing code the agent's edit kept: context, not AI.")
+        out.append("")
     if review.approvers:
         out.append("Approved by " + ", ".join(_person(person) for person in review.approvers))
+    for part in review.partly:
+        out.append(
+            f"Approved in part by {_person(part.approval.by)} ({part.lines} of {part.of} lines)"
+        )
     for request in review.requests:
         asked = ", ".join(markdown_text(who) for who in request.reviewers) or "any senior reviewer"
         note = f": {markdown_text(request.note)}" if request.note else ""

@@ -24,6 +24,7 @@ _SEVERITIES: Mapping[str, types.DiagnosticSeverity | None] = {
 _STATE_KEYS: Mapping[str, ReviewState] = {
     "unreviewed": ReviewState.UNREVIEWED,
     "reviewRequested": ReviewState.REVIEW_REQUESTED,
+    "partiallyApproved": ReviewState.PARTIALLY_APPROVED,
     "changesRequested": ReviewState.CHANGES_REQUESTED,
 }
 

@@ -521,9 +521,12 @@ def reasons_for(region: Region) -> list[str]:
         latest = max(review.changes_requested, key=lambda c: c.at, default=None)
         if latest is not None:
             reasons.append(f"changes requested by {latest.by.email}: {latest.note or '(no note)'}")
-    asked = sorted({who for request in review.requests for who in request.reviewers})
-    if asked:
-        reasons.append(f"review requested from {', '.join(asked)}")
+    for part in review.partly:
+        reasons.append(
+            f"approved in part by {part.approval.by.email} ({part.lines} of {part.of} lines)"
+        )
+    if review.asked:
+        reasons.append(f"review requested from {', '.join(review.asked)}")
     elif review.state is ReviewState.UNREVIEWED:
         reasons.append("nobody has been asked to review it yet")
     for discounted in review.discounted:

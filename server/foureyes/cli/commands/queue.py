@@ -14,9 +14,10 @@ from foureyes.untrusted import one_line
 
 # Within one risk level: what a reviewer should look at first.
 _STATE_ORDER = {
-    ReviewState.REVIEW_REQUESTED: 0,
-    ReviewState.CHANGES_REQUESTED: 1,
-    ReviewState.UNREVIEWED: 2,
+    ReviewState.PARTIALLY_APPROVED: 0,  # one more approval finishes it
+    ReviewState.REVIEW_REQUESTED: 1,
+    ReviewState.CHANGES_REQUESTED: 2,
+    ReviewState.UNREVIEWED: 3,
 }
 
 
@@ -46,11 +47,11 @@ def run(args: argparse.Namespace) -> int:
     width = max(len(one_line(where(r))) for r in waiting)
     for region in waiting:
         review = region.review
-        asked = sorted({who for request in review.requests for who in request.reviewers})
+        asked = review.asked
         who = ", ".join(one_line(name) for name in asked or review.suggested) or "any senior"
         print(
             f"{region.id}  {one_line(where(region)):<{width}}  {region.risk.level.value:<8} "
-            f"{review.state.value:<17} {review.approvals}/{review.approvals_required}  "
+            f"{review.state.value:<18} {review.approvals}/{review.approvals_required}  "
             f"{'asked' if asked else 'ask'}: {who}"
         )
     print(f"\n{len(waiting)} region{'s' if len(waiting) != 1 else ''} awaiting review")

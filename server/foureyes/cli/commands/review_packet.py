@@ -63,7 +63,7 @@ def packet(region: Region, lines: Sequence[str]) -> str:
     for claim in region.claims:
         out.append(_provenance(claim))
     out += ["", "### What it replaced", ""]
-    replaced = sum(claim.replaced for claim in region.claims)
+    replaced = region.replaced
     out.append(
         f"The agent's edits removed or rewrote {replaced} line{'s' if replaced != 1 else ''} "
         "of existing code."
@@ -76,8 +76,7 @@ def packet(region: Region, lines: Sequence[str]) -> str:
     else:
         out.append(f"{region.risk.level.value.capitalize()}: no specific risk found.")
     out += ["", "### Review", ""]
-    asked = sorted({who for request in review.requests for who in request.reviewers})
-    out.append(f"- Asked: {_list(asked) or 'nobody yet'}")
+    out.append(f"- Asked: {_list(review.asked) or 'nobody yet'}")
     for request in review.requests:
         if request.note:
             out.append(
@@ -88,6 +87,11 @@ def packet(region: Region, lines: Sequence[str]) -> str:
         out.append(f"- Changes requested by {markdown_text(change.by.email)}: {note}")
     approvers = _list(p.email for p in review.approvers)
     out.append(f"- Approved by: {approvers or 'nobody yet'}")
+    for part in review.partly:
+        out.append(
+            f"- Approved in part by {markdown_text(part.approval.by.email)} "
+            f"({part.lines} of {part.of} lines)"
+        )
     for discounted in review.discounted:
         out.append(
             f"- Not counted: approval by {markdown_text(discounted.approval.by.email)}: "
@@ -98,11 +102,18 @@ def packet(region: Region, lines: Sequence[str]) -> str:
     out += ["", "### The code", ""]
     body = lines[region.start_line - 1 : region.end_line]
     width = len(str(region.end_line))
+    context = set(region.context_lines)
+    kept = any(lines[n - 1].strip() for n in context)
+    # With kept lines inside, `+` marks the agent's lines, as a diff would.
     numbered = [
-        f"{n:>{width}}  {code_line(line)}" for n, line in enumerate(body, start=region.start_line)
+        f"{n:>{width}} {' ' if n in context else '+' if kept else ' '} {code_line(line)}"
+        for n, line in enumerate(body, start=region.start_line)
     ]
     fence = "`" * max(3, _longest_backticks(body) + 1)
     language = _LANGUAGES.get(PurePosixPath(region.path).suffix.lower(), "")
+    if kept:
+        out.append("Lines marked `+` are the agent's; the others are existing code its edit kept.")
+        out.append("")
     out += [f"{fence}{language}", *numbered, fence, ""]
     at = f"{region.path}:{region.start_line}"
     approve = markdown_code(f"foureyes approve {at}")
