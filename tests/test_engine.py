@@ -159,6 +159,51 @@ def test_review_request_then_changes_then_approval(world: World) -> None:
     assert review.approvers == (SAM,)
 
 
+def test_changes_requested_stands_until_that_reviewer_approves(world: World) -> None:
+    world.engine.policy = Policy(approvals=dict.fromkeys(RiskLevel, 2))
+    world.ai(5, 9)
+    world.add(ChangesRequested, 6, 6, SAM, note="use a timeout")
+    world.add(Approval, 5, 9, RIA)  # another reviewer's approval does not clear it
+    review = world.report().regions[0].review
+    assert review.state is ReviewState.CHANGES_REQUESTED and review.approvals == 1
+    world.add(Approval, 5, 9, SAM)  # the reviewer who asked approves after all
+    assert world.report().regions[0].review.state is ReviewState.APPROVED
+
+
+def test_one_approval_of_two_is_partially_approved_whoever_was_asked(world: World) -> None:
+    world.engine.policy = Policy(approvals=dict.fromkeys(RiskLevel, 2))
+    world.ai(5, 9)
+    world.add(Approval, 5, 9, SAM)
+    review = world.report().regions[0].review
+    assert review.state is ReviewState.PARTIALLY_APPROVED  # nobody was asked: not "requested"
+    assert (review.approvals, review.approvals_required, review.asked) == (1, 2, ())
+
+
+def test_an_approval_of_a_larger_old_region_counts_for_each_unit_it_covers(
+    world: World,
+) -> None:
+    world.ai(5, 9)
+    world.ai(12, 14)
+    world.add(Approval, 5, 14, SAM)  # as approved when the two were one region
+    regions = world.report().regions
+    assert [(r.start_line, r.end_line) for r in regions] == [(5, 9), (12, 14)]
+    assert all(r.review.state is ReviewState.APPROVED for r in regions)
+
+
+def test_a_unit_that_grew_keeps_its_approved_lines_approved_line_by_line(world: World) -> None:
+    world.ai(5, 9, session="s1")
+    world.add(Approval, 5, 9, SAM)
+    world.ai(10, 12, session="s1")  # the next tool call right below: it joins the unit
+    [region] = world.report().regions
+    assert (region.start_line, region.end_line) == (5, 12)
+    review = region.review
+    assert review.state is ReviewState.PARTIALLY_APPROVED and review.approvals == 0
+    assert [(p.approval.by, p.lines, p.of) for p in review.partly] == [(SAM, 5, 8)]
+    world.add(Approval, 10, 12, RIA)  # someone reviews only the new lines
+    review = world.report().regions[0].review
+    assert review.state is ReviewState.APPROVED and review.approvals == 1
+
+
 def test_changes_requested_lapses_when_the_lines_change(world: World) -> None:
     world.ai(5, 9)
     world.add(ReviewRequest, 5, 9, DANA)

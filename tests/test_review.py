@@ -220,7 +220,7 @@ def test_review_packet_is_markdown_with_code_provenance_and_reviewers(team: GitR
     assert "risk **critical**" in packet and "0 of 2 senior approvals" in packet
     assert "- codex, recorded by Jay <jay@example.com>" in packet
     assert "is in a critical path named in the policy" in packet
-    assert "- Asked: @ria, sam@example.com" in packet
+    assert "- Asked: sam@example.com, @ria" in packet  # in the order they were asked
     assert "- Note from jay@example.com: touches tokens" in packet
     assert "```python\n2  tok_ai_value_0" in packet
     assert "foureyes approve src/auth/token.py:2" in packet
@@ -254,5 +254,6 @@ def test_json_of_a_region_carries_risk_seniors_and_discounted(team: GitRepo) -> 
     region = data["findings"][0]["region"]
     assert region["risk"]["reasons"][0]["message"].startswith("This AI code is in a critical path")
     assert region["review"]["approvers"] == ["sam@example.com"]
-    assert region["review"]["suggested_reviewers"] == ["sam@example.com", "@ria"]
+    # Whom to ask for the second approval: not Sam, who approved already.
+    assert region["review"]["suggested_reviewers"] == ["@ria"]
     assert json.dumps(data)  # plain JSON all the way down

@@ -197,6 +197,10 @@ def test_one_edit_that_kept_an_old_line_is_one_unit_with_its_replaced_count(
     assert unit["replaced"] == 11
     reasons = [reason["message"] for reason in unit["risk"]["reasons"]]
     assert any("replaced 11 lines of existing code" in message for message in reasons), reasons
+    packet = repo.foureyes("review-packet", "pipe.py:5").out
+    assert "removed or rewrote 11 lines" in packet
+    assert "11   " + kept.rstrip("\n") in packet  # the kept line: context, no `+`
+    assert "10 +     stage_5 = run_5(value)" in packet
 
 
 async def test_the_editor_and_the_cli_show_the_same_units_and_states(repo: GitRepo) -> None:
@@ -220,6 +224,17 @@ async def test_the_editor_and_the_cli_show_the_same_units_and_states(repo: GitRe
     assert {((u["start_line"], u["end_line"]), u["review"]["state"]) for u in queue} == cli
     # Diagnostics: one per unit that is not approved, coded by its state.
     assert shown == {((11, 15), "ai-partially-approved"), ((18, 19), "ai-review-requested")}
+    # The gate's SARIF and the review packet say the same.
+    sarif = repo.foureyes("check", "--base", "main", "--format", "sarif")
+    assert sarif.code == 1, sarif.err
+    gate = {
+        ((r["locations"][0]["physicalLocation"]["region"]["startLine"],
+          r["locations"][0]["physicalLocation"]["region"]["endLine"]), r["properties"]["state"])
+        for r in sarif.json()["runs"][0]["results"]
+    }  # fmt: skip
+    assert gate == {item for item in cli if item[1] != "approved"}
+    packet = repo.foureyes("review-packet", "calc.py:12").out
+    assert "partially-approved" in packet and "1 of 2 senior approvals" in packet
     # The text view says the same words.
     status = repo.foureyes("status").out
     assert "partially-approved" in status and "review-requested" in status

@@ -683,7 +683,7 @@ class Engine:
         required = policy.approvals_for(risk.level)
         recorders = rules.recorders(unit.lines)
         review = self._review(unit.lines, reviews, index, policy, seniors, required)
-        suggested = policy.suggested_reviewers(path, recorders)
+        suggested = policy.suggested_reviewers(path, (*recorders, *review.approvers))
         return Region(
             id=_region_id(unit.lines[0]),
             path=path,

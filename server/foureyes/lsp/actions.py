@@ -16,8 +16,9 @@ from lsprotocol import types
 from foureyes.capture.manual import LineRange, mark
 from foureyes.errors import UsageError
 from foureyes.lsp.session import Located
-from foureyes.model import FileReport, Identity, Region, ReviewState
+from foureyes.model import FileReport, Identity, Region
 from foureyes.review import actions as review
+from foureyes.review import rules
 
 REQUEST_REVIEW = "foureyes.requestReview"
 APPROVE = "foureyes.approve"
@@ -105,7 +106,7 @@ def build(
         found.append(
             _action(f"Mark {lines} as AI-generated", MARK_AI, span, MARK_KIND, [], support)
         )
-    if any(r.review.state is ReviewState.UNREVIEWED for r in report.regions):
+    if any(rules.nobody_asked(region) for region in report.regions):
         found.append(
             _action("Request review for every unreviewed AI region in this file",
                     REQUEST_REVIEW_FILE, {"uri": uri}, FILE_KIND, [], support)

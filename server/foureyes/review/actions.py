@@ -34,7 +34,6 @@ from foureyes.model import (
     Identity,
     Region,
     ReviewRequest,
-    ReviewState,
 )
 from foureyes.review import notify, rules, signing
 from foureyes.review.policy import Policy, PolicyError
@@ -143,7 +142,7 @@ def request_review_for_file(
     at = now()
     made: list[tuple[ReviewRequest, Region]] = []
     for region in report.regions:
-        if region.review.state is not ReviewState.UNREVIEWED:
+        if not rules.nobody_asked(region):
             continue
         claim = ReviewRequest(
             id=new_id(), at=at, by=identity, path=path, anchor=_anchor(engine, region, text),

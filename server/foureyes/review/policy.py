@@ -134,10 +134,10 @@ class Policy:
             self._seniors_cache[path] = found
         return found
 
-    def suggested_reviewers(self, path: str, recorders: tuple[Identity, ...]) -> tuple[str, ...]:
+    def suggested_reviewers(self, path: str, excluded: tuple[Identity, ...]) -> tuple[str, ...]:
         """Whom to ask: the path's CODEOWNERS owners who are senior (all of them when
-        the policy counts owners as seniors), else the seniors; never a person who
-        recorded the code, never "*"."""
+        the policy counts owners as seniors), else the seniors; never a person in
+        `excluded` (who recorded the code, or already approved all of it), never "*"."""
         owners = self.codeowners_file.owners_of(path) if self.codeowners_file else ()
         seniors = self.seniors_for(path)
         senior_owners = tuple(owner for owner in owners if self._is_senior(owner, seniors))
@@ -146,7 +146,7 @@ class Policy:
             entry
             for entry in candidates
             if entry != identity.ANYONE
-            and not any(identity.refers_to(entry, person, seniors) for person in recorders)
+            and not any(identity.refers_to(entry, person, seniors) for person in excluded)
         )
 
     def _is_senior(self, entry: str, seniors: Seniors) -> bool:

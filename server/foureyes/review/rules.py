@@ -18,6 +18,7 @@ from foureyes.model import (
     Identity,
     LineAuthorship,
     Region,
+    ReviewState,
     Seniors,
 )
 
@@ -63,6 +64,15 @@ def approval_refusal(region: Region, person: Identity) -> str | None:
     if any(seniors.person(approver) == who for approver in region.review.approvers):
         return "you have already approved this exact text"
     return None
+
+
+def nobody_asked(region: Region) -> bool:
+    """Whether a region still needs someone asked to review it: not approved, no
+    reviewer's request for changes standing, and no review request pointing at it."""
+    review = region.review
+    if review.state in (ReviewState.APPROVED, ReviewState.CHANGES_REQUESTED):
+        return False
+    return not review.requests
 
 
 def may_dismiss(dismissal: Dismissal, target: AnchoredClaim, seniors: Seniors) -> bool:

@@ -106,7 +106,9 @@ def packet(region: Region, lines: Sequence[str]) -> str:
     kept = any(lines[n - 1].strip() for n in context)
     # With kept lines inside, `+` marks the agent's lines, as a diff would.
     numbered = [
-        f"{n:>{width}} {' ' if n in context else '+' if kept else ' '} {code_line(line)}"
+        f"{n:>{width}} {' ' if n in context else '+'} {code_line(line)}"
+        if kept
+        else f"{n:>{width}}  {code_line(line)}"
         for n, line in enumerate(body, start=region.start_line)
     ]
     fence = "`" * max(3, _longest_backticks(body) + 1)
