@@ -69,11 +69,17 @@ def review_units(
 def _chains(review: Sequence[LineAuthorship]) -> list[list[LineAuthorship]]:
     """Consecutive review lines of one capture, or of one session where they touch."""
     chains: list[list[LineAuthorship]] = []
+    previous: LineAuthorship | None = None
     for verdict in review:
-        if chains and _joins(chains[-1][-1], verdict):
+        # Most neighbours share their claim object: the common case costs one comparison.
+        if previous is not None and (
+            (verdict.claim is previous.claim and verdict.claim is not None)
+            or _joins(previous, verdict)
+        ):
             chains[-1].append(verdict)
         else:
             chains.append([verdict])
+        previous = verdict
     return chains
 
 
