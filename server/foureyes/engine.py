@@ -62,6 +62,8 @@ from foureyes.model import (
     Review,
     ReviewRequest,
     ReviewState,
+    Risk,
+    RiskReason,
     Seniors,
 )
 from foureyes.repo import Repository
@@ -69,11 +71,12 @@ from foureyes.review import rules, signing
 from foureyes.review.gate import resolve_base
 from foureyes.review.policy import Policy, PolicyLoader, digest
 from foureyes.risk.assess import Assessor, RegionInput, RiskConfig
+from foureyes.risk.catalog import RULES
 from foureyes.risk.dependencies import Dependencies
 from foureyes.risk.languages import language_of
 from foureyes.risk.outline import knows, outline
 from foureyes.risk.references import References
-from foureyes.units import Unit, review_units
+from foureyes.units import Unit, review_units, risk_blocks
 
 _PRESENT = frozenset({Match.SAME, Match.REFORMATTED, Match.EDITED})
 _UNCHANGED = frozenset({Match.SAME, Match.REFORMATTED})
@@ -625,6 +628,7 @@ class Engine:
         units = review_units(attributed, index.lines, needs_review, syntax)
         if not units:
             return ()
+        blocks = risk_blocks(attributed, index.lines, needs_review, syntax)
         reviews = [
             (claim, self._matches(claim, index, text_key))
             for claim in claims
@@ -647,16 +651,21 @@ class Engine:
         review_inputs = tuple(matches for _, matches in reviews)
         for unit in units:
             body = tuple(index.lines[unit.start - 1 : unit.end])
+            around = tuple(
+                (start, end, tuple(index.lines[start - 1 : end]))
+                for start, end in blocks
+                if start <= unit.end and unit.start <= end and (start, end) != unit.span
+            )
             # The cached value holds the keyed objects, so their ids cannot be reused.
             key = (path, policy, learned, whole, tuple(map(id, unit.lines)), unit.replaced,
-                   tuple(map(id, review_inputs)), body)  # fmt: skip
+                   tuple(map(id, review_inputs)), body, around)  # fmt: skip
             with self._lock:
                 cached = self._region_cache.get(key)
             if cached is not None:
                 regions.append(cached[2])
                 continue
             region = self._region(
-                path, unit, body, reviews, index, policy, seniors, critical, config,
+                path, unit, body, around, reviews, index, policy, seniors, critical, config,
                 complete_risk, text,
             )  # fmt: skip
             with self._lock:
@@ -669,6 +678,7 @@ class Engine:
         path: str,
         unit: Unit,
         body: tuple[str, ...],
+        around: Sequence[tuple[int, int, tuple[str, ...]]],
         reviews: Sequence[tuple[AnchoredClaim, dict[int, LineMatch]]],
         index: TextIndex,
         policy: Policy,
@@ -680,6 +690,13 @@ class Engine:
     ) -> Region:
         region_input = RegionInput(path, unit.start, body, unit.replaced, critical, text)
         risk = self.assessor.assess(region_input, config, slow=complete_risk)
+        for start, end, block_body in around:
+            # Never less risky than the block of AI code it lies in: splitting one risky
+            # function into many small claims must not make many harmless units.
+            block = self.assessor.assess(
+                RegionInput(path, start, block_body, 0, critical, text), config, slow=complete_risk
+            )
+            risk = _riskier(risk, block, start, end)
         required = policy.approvals_for(risk.level)
         recorders = rules.recorders(unit.lines)
         review = self._review(unit.lines, reviews, index, policy, seniors, required)
@@ -925,6 +942,16 @@ def _approval_damage(approval: Approval, matches: Mapping[int, LineMatch]) -> st
         "the approved block has changed since it was reviewed (lines were removed, "
         "moved or inserted)"
     )
+
+
+def _riskier(own: Risk, block: Risk, start: int, end: int) -> Risk:
+    """The unit's own risk, or its block's when that is higher (with a reason saying so)."""
+    complete = own.complete and block.complete
+    if (block.level.rank, block.score) <= (own.level.rank, own.score):
+        return replace(own, complete=complete)
+    sentence = RULES["risky-block"].sentence.format(start=start, end=end, level=block.level.value)
+    why = RiskReason("This AI code " + sentence, start, end, "risky-block", 0)
+    return replace(block, reasons=(why, *block.reasons), complete=complete)
 
 
 def _partial_approvals(

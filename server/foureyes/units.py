@@ -12,6 +12,11 @@ whose header lies outside the unit), and where it would bridge more than `GAP` l
 that are not AI, unless one definition holds both sides. Lines an edit kept in its
 middle are inside the unit's span as context, not as its own lines.
 
+Risk is assessed per unit, but never below the risk of the block of AI code the unit
+lies in (`risk_blocks`: AI lines with only blank lines between, whoever captured
+them, split only where the syntax says a definition begins). Otherwise recording one
+risky function as many small claims would give many low-risk units, none blocking.
+
 This module is pure: it knows line verdicts, the text and an outline function (where
 definitions begin); not the ledger, git, policies or review.
 """
@@ -46,6 +51,10 @@ class Unit:
     def end(self) -> int:
         return self.lines[-1].line
 
+    @property
+    def span(self) -> tuple[int, int]:
+        return self.start, self.end
+
 
 def review_units(
     attributed: Mapping[int, LineAuthorship],
@@ -64,6 +73,43 @@ def review_units(
         pieces.extend(_split(chain, texts, outline))
     trimmed = [piece for piece in (_trim_blank_ends(p, texts) for p in pieces) if piece]
     return _with_replaced(trimmed)
+
+
+def risk_blocks(
+    attributed: Mapping[int, LineAuthorship],
+    texts: Sequence[str],
+    needs_review: frozenset[Contributor],
+    outline: Outline | None = None,
+) -> list[tuple[int, int]]:
+    """The spans whose risk a unit inside them takes on when it is higher than its own:
+    runs of review lines with only blank lines between them (a person's claim on a
+    blank line ends one), whoever captured them, cut where a definition begins."""
+    runs: list[list[LineAuthorship]] = []
+    previous = 0
+    for number, verdict in sorted(attributed.items()):
+        if verdict.contributor not in needs_review:
+            continue
+        if not runs or not _only_blank_between(previous, number, attributed, texts):
+            runs.append([])
+        runs[-1].append(verdict)
+        previous = number
+    blocks: list[tuple[int, int]] = []
+    for run in runs:
+        for piece in _split(run, texts, outline):
+            trimmed = _trim_blank_ends(piece, texts)
+            if trimmed:
+                blocks.append((trimmed[0].line, trimmed[-1].line))
+    return blocks
+
+
+def _only_blank_between(
+    first: int, last: int, attributed: Mapping[int, LineAuthorship], texts: Sequence[str]
+) -> bool:
+    for number in range(first + 1, last):
+        verdict = attributed.get(number)
+        if texts[number - 1].strip() or (verdict and verdict.contributor is Contributor.HUMAN):
+            return False
+    return True
 
 
 def _chains(review: Sequence[LineAuthorship]) -> list[list[LineAuthorship]]:
