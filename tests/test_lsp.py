@@ -377,6 +377,34 @@ async def test_dependency_checks_arrive_later_without_blocking(
     assert "neither part of the project, installed, nor declared" in found[0].message
 
 
+async def test_the_slow_tier_lands_in_diagnostics_and_hover_while_typing_goes_on(
+    client: LanguageClient, workspace: GitRepo
+) -> None:
+    uses = [f"value_{i} = helper({i})" for i in range(12)]
+    lines = ["def helper(x):", "    return x * 2", "", "", *uses]
+    workspace.write("lib.py", "\n".join(lines) + "\n")
+    assert workspace.foureyes("mark", "--ai", "lib.py:1-2", "--agent", "codex").code == 0
+    uri = open_document(client, workspace, "lib.py")
+    # Type at once, before jedi has finished: each edit still gets its diagnostics.
+    for version in range(2, 7):
+        insert(client, uri, version, 3 + version, "# ")
+    # jedi's reference count reaches the diagnostic and then the hover, which no
+    # longer says the checks are running.
+    found = await diagnostics(
+        client, uri, lambda d: len(d) == 1 and "referenced in" in d[0].message, timeout=30
+    )
+    assert "defines helper, which is referenced in 7 places" in found[0].message
+    hover = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=0, character=4),
+        )
+    )
+    assert hover is not None
+    text = hover.contents.value  # type: ignore[union-attr]
+    assert "referenced in 7 places" in text and "still running" not in text
+
+
 async def test_a_broken_policy_is_an_error_message_not_silence(
     client: LanguageClient, workspace: GitRepo
 ) -> None:

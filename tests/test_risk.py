@@ -139,8 +139,49 @@ def test_blast_radius_counts_references_outside_the_region(repo: GitRepo) -> Non
     assert "defines helper, which is referenced in 12 places" in reason.message
     quiet = assessor.assess(RegionInput("pkg/core.py", 5, lines[4:], text=core), slow=True)
     assert not [r for r in quiet.reasons if r.rule == "blast-radius"]
+    # The fast tier reuses the count the slow tier found: complete, and the same reason.
     fast = assessor.assess(RegionInput("pkg/core.py", 1, lines[:2], text=core), slow=False)
-    assert not [r for r in fast.reasons if r.rule == "blast-radius"] and not fast.complete
+    assert [r for r in fast.reasons if r.rule == "blast-radius"] == [reason] and fast.complete
+    # Before any slow pass it has no count: the reason is pending, the risk incomplete.
+    cold = Assessor(Dependencies(Repository(repo.root)), References(Repository(repo.root)))
+    early = cold.assess(RegionInput("pkg/core.py", 1, lines[:2], text=core), slow=False)
+    assert not [r for r in early.reasons if r.rule == "blast-radius"] and not early.complete
+
+
+class CountingReferences(References):
+    """The real References, counting how often it asks jedi (the expensive part)."""
+
+    jedi_calls = 0
+
+    def _jedi_count(self, *args: object) -> int:
+        type(self).jedi_calls += 1
+        return super()._jedi_count(*args)  # type: ignore[arg-type]
+
+
+def test_reference_counts_are_redone_only_when_a_mention_changes(repo: GitRepo) -> None:
+    body = ["def helper(x):", "    return x + 1", "", *(f"v{i} = helper({i})" for i in range(5))]
+    filler = [f"other_{i} = {i}" for i in range(40)]
+    text = "\n".join([*body, *filler]) + "\n"
+    repo.write("core.py", text)
+    repo.commit("project")
+    disk = DiskStore(Repository(repo.root).cache_dir, "risk")
+    references = CountingReferences(Repository(repo.root), disk)
+    CountingReferences.jedi_calls = 0
+
+    def count(text: str, line: int = 1) -> int:
+        return references.count("core.py", text, [("helper", line, 4)], (line, line + 1))[0][1]
+
+    assert count(text) == 5 and CountingReferences.jedi_calls == 1
+    elsewhere = text.replace("other_7 = 7", "other_7 = 77")  # typing on an unrelated line
+    assert count(elsewhere) == 5 and CountingReferences.jedi_calls == 1
+    shifted = "import os\n\n" + text  # the region moved down two lines
+    assert count(shifted, line=3) == 5 and CountingReferences.jedi_calls == 1
+    more = text + "v9 = helper(9)\n"  # a new use: counted again
+    assert count(more) == 6 and CountingReferences.jedi_calls == 2
+    # Another process (a new References on the same disk cache) asks jedi nothing.
+    fresh = CountingReferences(Repository(repo.root), DiskStore(disk.cache_dir, "risk"))
+    assert fresh.count("core.py", text, [("helper", 1, 4)], (1, 2)) == [("helper", 5)]
+    assert CountingReferences.jedi_calls == 2
 
 
 def test_risk_facts_survive_the_process_on_disk(repo: GitRepo) -> None:

@@ -113,7 +113,7 @@ class Engine:
         self.complete_risk = complete_risk
         disk = DiskStore(repo.cache_dir, "risk")
         self._disk = DiskStore(repo.cache_dir, "engine")
-        self.assessor = Assessor(Dependencies(repo, disk), References(repo), disk)
+        self.assessor = Assessor(Dependencies(repo, disk), References(repo, disk), disk)
         self._fixed_policy = policy
         self._policy_loader = PolicyLoader(repo.root)
         self._signatures: dict[tuple[str, str, str], str | None] = {}
@@ -167,8 +167,7 @@ class Engine:
         claims = self.claims_for(path, snapshot)
         moved = self._moved_here(path, {c.path for c in claims} | {path}, policy)
         text_key = _content_key(text)
-        dependencies = self.assessor.dependencies
-        learned = dependencies.generation if dependencies else 0
+        learned = self.assessor.generation
         history = history_state(self.repo) if policy.history else None
         key = (path, text_key, snapshot.generation, policy, len(claims), complete, learned, history,
                tuple(c.id for c in moved))  # fmt: skip
@@ -644,9 +643,9 @@ class Engine:
         critical = policy.critical_match(path)
         config = policy.risk_config()
         regions = []
-        dependencies = self.assessor.dependencies
-        learned = dependencies.generation if dependencies else 0
-        # The slow tier reads the whole text (blast radius); the fast one only the run.
+        learned = self.assessor.generation
+        # The slow tier reads the whole text (blast radius); the fast one reuses the
+        # counts it found (`learned` grows when it finds more).
         whole = text_key if complete_risk else None
         review_inputs = tuple(matches for _, matches in reviews)
         for unit in units:

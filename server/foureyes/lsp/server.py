@@ -1,11 +1,16 @@
 """Wiring: which LSP message calls what, and the rules for doing work off the event loop.
 
 Every handler that needs the engine, git or the ledger runs that work in a worker
-thread and awaits it, so the event loop only routes messages. Diagnostics are
-coalesced per document: while one computation runs, further edits only mark the
-document dirty, and a result computed for an older version is dropped, never sent.
-A watcher polls each repository's ledger and refreshes open documents when another
-process (an agent hook, the CLI) appended claims.
+thread and awaits it, so the event loop only routes messages. Work runs in two lanes:
+the latency lane (diagnostics of the current version, hover, code actions, lenses,
+commands, the ledger watcher) and the background lane (the slow risk tier with jedi,
+workspace pulls and the review queue), so an edit never waits behind a whole-file
+jedi pass. Diagnostics are coalesced per document: while one computation runs,
+further edits only mark the document dirty, and a result computed for an older
+version is dropped, never sent. The slow tier runs once typing pauses, for the
+latest text only; a refinement asked for while one runs replaces the wait, never
+queues another. A watcher polls each repository's ledger and refreshes open documents
+when another process (an agent hook, the CLI) appended claims.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -41,6 +47,7 @@ log = logging.getLogger("foureyes.lsp")
 T = TypeVar("T")
 
 LEDGER_POLL_SECONDS = 0.4
+REFINE_QUIET_SECONDS = 0.3  # the slow tier waits for a pause in typing this long
 WORKSPACE_PULL_HOLD_SECONDS = 30.0
 REVIEW_QUEUE = "foureyes/reviewQueue"
 SUMMARY = "foureyes/summary"
@@ -65,19 +72,30 @@ class FoureyesServer(LanguageServer):
         self.progress_support = False
         self.folders: list[str] = []
         self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="foureyes")
+        # One thread: background work never takes both cores from the latency lane.
+        self.background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="foureyes-slow")
         self._running: dict[str, asyncio.Task[None]] = {}
         self._dirty: set[str] = set()
         self._generations: dict[Path, int] = {}
         self._watcher: asyncio.Task[None] | None = None
         self._told: set[str] = set()
         self.workspace_changed = asyncio.Event()
-        self._refined: dict[str, bytes] = {}
+        self._refined: dict[str, int] = {}  # uri -> the version last refined
+        self._refine_due: dict[str, float] = {}  # uri -> when its refinement may start
+        self._refining: set[str] = set()  # uris whose refinement task is alive
+        self._shown: dict[str, tuple[object, ...]] = {}  # uri -> what its diagnostics said
         self._background: set[asyncio.Future[None]] = set()
 
     # --- helpers ---
 
     async def in_worker(self, function: Callable[..., T], *args: Any) -> T:
+        """Latency lane: work a person is waiting for."""
         return await asyncio.get_running_loop().run_in_executor(self.pool, partial(function, *args))
+
+    async def in_background(self, function: Callable[..., T], *args: Any) -> T:
+        """Background lane: the slow risk tier, workspace-wide questions."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.background, partial(function, *args))
 
     def document(self, uri: str) -> TextDocument:
         return self.workspace.get_text_document(uri)
@@ -95,8 +113,9 @@ class FoureyesServer(LanguageServer):
             return None
         document = self.document(uri)
         text = document.source
+        lane = self.in_background if complete_risk else self.in_worker
         try:
-            report = await self.in_worker(
+            report = await lane(
                 partial(located.engine.report, complete_risk=complete_risk), located.path, text
             )
         except PolicyError as error:
@@ -123,8 +142,10 @@ class FoureyesServer(LanguageServer):
         if found is None:
             return None
         located, report, document = found
-        if any(not region.risk.complete for region in report.regions):
-            self.refine(uri, report)
+        self._shown[uri] = _signature(report)
+        if report.regions:
+            # Even when complete: jedi counts the fast tier reused may be for older text.
+            self.refine(uri)
         return await self._diagnostics(located, report, document, uri)
 
     async def _diagnostics(
@@ -143,7 +164,7 @@ class FoureyesServer(LanguageServer):
             report, lines, document.position_codec, self.settings, uri, engine.policy.severity
         )
         # Everything the items depend on, without hashing the text: its version does.
-        learned = engine.assessor.dependencies.generation if engine.assessor.dependencies else 0
+        learned = engine.assessor.generation
         key = ":".join(
             str(part)
             for part in (
@@ -153,30 +174,46 @@ class FoureyesServer(LanguageServer):
         )  # fmt: skip
         return items, key
 
-    def refine(self, uri: str, fast: FileReport) -> None:
-        """Run the slow risk signals (jedi) for a document in the background, once per
-        text; when they change a region's risk, show the refined diagnostics."""
-        text_key = hashlib.blake2b(self.document(uri).source.encode(), digest_size=8).digest()
-        if self._refined.get(uri) == text_key:
-            return
-        self._refined[uri] = text_key
-
-        async def run() -> None:
-            try:
-                found = await self.report(uri, complete_risk=True)
-                if found is None:
-                    return
-                scores = [(r.id, r.risk.score, r.risk.level) for r in found[1].regions]
-                if scores != [(r.id, r.risk.score, r.risk.level) for r in fast.regions]:
-                    # The fast tier now reuses what the slow tier found.
-                    self.refresh_document(uri)
-            except Exception:
-                log.exception("refining risk for %s failed", uri)
-
+    def refine(self, uri: str) -> None:
+        """Run the slow risk signals (jedi) for a document in the background lane once
+        typing pauses, for its latest text only; when they change what its
+        diagnostics say, show them again (the fast tier then reuses what jedi found)."""
+        self._refine_due[uri] = time.monotonic() + REFINE_QUIET_SECONDS
+        if uri in self._refining:
+            return  # the running task sees the new due time
+        self._refining.add(uri)
         # Kept until done: the event loop holds only weak references to tasks.
-        task = asyncio.ensure_future(run())
+        task = asyncio.ensure_future(self._refine_when_quiet(uri))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+    async def _refine_when_quiet(self, uri: str) -> None:
+        try:
+            while True:
+                wait = self._refine_due.get(uri, 0.0) - time.monotonic()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                    continue
+                if uri not in self.workspace.text_documents:
+                    return
+                version = self.document(uri).version
+                if self._refined.get(uri) == version:
+                    return
+                started = time.monotonic()
+                refined = await self.report(uri, complete_risk=True)
+                self._refined[uri] = version
+                if refined is None:
+                    return
+                if uri in self.workspace.text_documents and self.document(uri).version == version:
+                    now = await self.report(uri)  # the fast tier, reusing what jedi found
+                    if now is not None and _signature(now[1]) != self._shown.get(uri):
+                        self.refresh_document(uri)
+                if self._refine_due.get(uri, 0.0) <= started:
+                    return  # nothing was edited while it ran
+        except Exception:
+            log.exception("refining risk for %s failed", uri)
+        finally:
+            self._refining.discard(uri)
 
     def refresh_document(self, uri: str) -> None:
         if self.pull_diagnostics:
@@ -281,7 +318,7 @@ class FoureyesServer(LanguageServer):
         open_documents = set(self.workspace.text_documents)
         for engine in await self.workspace_engines():
             try:
-                paths, by_risk, ids = await self.in_worker(_result_ids, engine)
+                paths, by_risk, ids = await self.in_background(_result_ids, engine)
             except FoureyesError:
                 continue  # a broken policy is reported through the open documents
             for path in paths:
@@ -298,7 +335,9 @@ class FoureyesServer(LanguageServer):
                     continue
                 changed = True
                 try:
-                    items = await self.in_worker(self._file_diagnostics, engine, path, uri, by_risk)
+                    items = await self.in_background(
+                        self._file_diagnostics, engine, path, uri, by_risk
+                    )
                 except FoureyesError as error:
                     log.info("skipped %s: %s", path, error)
                     continue
@@ -332,7 +371,7 @@ class FoureyesServer(LanguageServer):
         engines = await self.workspace_engines()
         work: list[tuple[Located, str]] = []
         for engine in engines:
-            for path in await self.in_worker(engine.tracked_paths):
+            for path in await self.in_background(engine.tracked_paths):
                 uri = from_fs_path(str(engine.repo.abspath(path))) or ""
                 work.append((Located(engine, path), uri))
         await self._progress(token, "begin", f"Resolving {_count(len(work), 'file')}")
@@ -341,7 +380,7 @@ class FoureyesServer(LanguageServer):
             open_document = self.workspace.text_documents.get(uri)
             text = open_document.source if open_document else None
             try:
-                report = await self.in_worker(located.engine.report, located.path, text)
+                report = await self.in_background(located.engine.report, located.path, text)
             except FoureyesError as error:
                 log.info("skipped %s: %s", located.path, error)
                 continue
@@ -430,6 +469,7 @@ def create_server() -> FoureyesServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def on_open(ls: FoureyesServer, params: types.DidOpenTextDocumentParams) -> None:
+        ls._refined.pop(params.text_document.uri, None)  # versions start again
         ls.schedule(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
@@ -577,6 +617,7 @@ def create_server() -> FoureyesServer:
         if ls._watcher:
             ls._watcher.cancel()
         ls.pool.shutdown(wait=False, cancel_futures=True)
+        ls.background.shutdown(wait=False, cancel_futures=True)
 
     return server
 
@@ -590,6 +631,15 @@ def _counts(regions: Sequence[Region]) -> dict[str, Any]:
         "lines": sum(len(r.lines) for r in regions),
         "by_state": by_state,
     }
+
+
+def _signature(report: FileReport) -> tuple[object, ...]:
+    """What a document's diagnostics say about risk and review, to tell a change."""
+    return tuple(
+        (r.id, r.start_line, r.end_line, r.risk.score, r.risk.level, r.risk.complete,
+         r.review.state)
+        for r in report.regions
+    )  # fmt: skip
 
 
 def _count(number: int, noun: str) -> str:

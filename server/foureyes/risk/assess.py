@@ -83,14 +83,10 @@ class Assessor:
         config = config or RiskConfig()
         language = language_of(region.path)
         facts = self._syntax(language, region.lines) if language else EMPTY
-        reasons = self._reasons(region, language, facts, config, slow=slow)
+        reasons, pending = self._reasons(region, language, facts, config, slow=slow)
         score = min(100, sum(r.weight for r in reasons))
-        # Only Python imports and definitions need the slow tier (jedi).
-        needs_jedi = language == "python" and (
-            (facts.imports and self.dependencies is not None)
-            or (facts.definitions and self.references is not None)
-        )
-        complete = slow or not needs_jedi
+        # Complete unless a signal only jedi can give (the slow tier) is still unknown.
+        complete = slow or not pending
         level = config.level(score)
         if region.critical_pattern:
             # A path the policy calls critical is critical whatever its code looks like.
@@ -122,8 +118,11 @@ class Assessor:
         config: RiskConfig,
         *,
         slow: bool,
-    ) -> list[RiskReason]:
+    ) -> tuple[list[RiskReason], bool]:
+        """The reasons, and whether some are still pending (jedi has not looked yet:
+        the fast tier reuses every verdict and count the slow tier already found)."""
         reasons: list[RiskReason] = []
+        pending = False
         first = region.first_line
 
         def add(
@@ -158,10 +157,15 @@ class Assessor:
                     _import_line(region, name),
                     name=name,
                 )
-        if slow and self.references is not None and region.text is not None and facts.definitions:
+            pending = not slow and self.dependencies.needs_jedi(language, facts.imports)
+        python = language == "python"
+        if python and self.references is not None and region.text is not None and facts.definitions:
             definitions = [(d.name, first + d.line, d.column) for d in facts.definitions]
             last = first + len(region.lines) - 1
-            counts = self.references.count(region.path, region.text, definitions, (first, last))
+            counts = self.references.count(
+                region.path, region.text, definitions, (first, last), known_only=not slow
+            )
+            pending = pending or counts is None
             if counts:
                 name, references = max(counts, key=lambda item: item[1])
                 reason = blast_radius_reason(name, references, config)
@@ -172,7 +176,16 @@ class Assessor:
         add("nesting", nesting_weight(facts.nesting), count=facts.nesting)
         if region.critical_pattern:
             add("critical-path", RULES["critical-path"].weight, pattern=region.critical_pattern)
-        return reasons
+        return reasons, pending
+
+    @property
+    def generation(self) -> tuple[int, int]:
+        """Grows whenever jedi's verdicts or counts become known: fast answers that
+        reused them are cached under it."""
+        return (
+            self.dependencies.generation if self.dependencies else 0,
+            self.references.generation if self.references else 0,
+        )
 
 
 def _with_count(reason: RiskReason, count: int) -> RiskReason:

@@ -124,8 +124,25 @@ class Dependencies:
 
     # --- Python ---
 
+    def needs_jedi(self, language: str, imports: Sequence[str]) -> bool:
+        """Whether a fast answer for these imports is still provisional: some Python
+        import is decided only by jedi, and no earlier slow pass (in this process or on
+        disk) has decided it yet."""
+        if language != "python":
+            return False
+        return any(self._python_known(name.split(".")[0]) is None for name in imports)
+
     def _python(self, path: str, name: str, slow: bool) -> bool:
         top = name.split(".")[0]
+        known = self._python_known(top)
+        if known is not None:
+            return known
+        # Undecided until jedi has looked; fast answers never accuse.
+        return self._importable(top) if slow else True
+
+    def _python_known(self, top: str) -> bool | None:
+        """Whether `top` can be imported, from files and earlier jedi verdicts; None
+        when only jedi can tell."""
         if not top or top in sys.stdlib_module_names or top == "__future__":
             return True
         if top in self._local_python_names():
@@ -134,15 +151,10 @@ class Dependencies:
         candidates = {normalise(top), normalise(_PYTHON_DISTRIBUTIONS.get(top, top))}
         if candidates & declared:
             return True
-        if not slow:
-            # Undecided until jedi has looked; fast answers never accuse, but reuse
-            # what an earlier slow pass found, in this process or on disk.
-            with self._lock:
-                if top in self._environment:
-                    return self._environment[top]
-            remembered = self._remembered(top)
-            return True if remembered is None else remembered
-        return self._importable(top)
+        with self._lock:
+            if top in self._environment:
+                return self._environment[top]
+        return self._remembered(top)
 
     def _remembered(self, top: str) -> bool | None:
         """An earlier process's jedi verdict from disk. A miss is remembered too: the

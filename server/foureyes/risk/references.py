@@ -3,29 +3,46 @@
 A function that forty call sites depend on deserves more care than a helper nobody
 calls yet. jedi finds the references; this is slow (it reads the project), so it
 only runs in the slow tier, a few definitions per region, cached until the file's
-text or the repository's index changes. Must not know about scores or regions.
+lines that mention what it counts or the repository's index change. Must not know
+about scores or regions.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 import threading
+from bisect import bisect_right
 from collections.abc import Sequence
 from pathlib import Path
 
+from foureyes.diskstore import DiskStore
+from foureyes.lru import Lru
 from foureyes.repo import Repository, file_stamp
 
 # Counting references for every function of a large region would take seconds.
 MAX_DEFINITIONS = 3
+_IDENTIFIER = re.compile(r"\w")
 
 
 class References:
-    """Reference counts for one repository. Thread-safe."""
+    """Reference counts for one repository. Thread-safe.
 
-    def __init__(self, repo: Repository) -> None:
+    A count is keyed by what it can depend on: the name, the lines of the file that
+    mention it (each with whether it lies in the region), and the repository's index
+    (other files). So typing anywhere else in the file, or moving the region, costs
+    no jedi work, and a later process reuses the count from disk.
+    """
+
+    def __init__(self, repo: Repository, disk: DiskStore | None = None) -> None:
         self.repo = repo
         self.root = repo.root
+        self.disk = disk
         self._lock = threading.Lock()
-        self._counts: dict[tuple[object, ...], int] = {}
+        self._counts: Lru[str, int] = Lru(8192)
+        self._starts: tuple[str, list[int]] | None = None  # the last text's line starts
+        self.generation = 0  # grows with every count learned (see Assessor.generation)
 
     def count(
         self,
@@ -33,22 +50,70 @@ class References:
         text: str,
         definitions: Sequence[tuple[str, int, int]],
         region: tuple[int, int],
-    ) -> list[tuple[str, int]]:
+        *,
+        known_only: bool = False,
+    ) -> list[tuple[str, int]] | None:
         """(name, references) for up to MAX_DEFINITIONS definitions at (name, 1-based
         line, 0-based column) in `text`, not counting definitions, imports, or uses
-        inside the region (first and last line, 1-based) itself."""
+        inside the region (first and last line, 1-based) itself. With `known_only`,
+        jedi is not asked: None unless every count is already known."""
         stamp = file_stamp(self.repo.git_dir / "index")
         found: list[tuple[str, int]] = []
         for name, line, column in definitions[:MAX_DEFINITIONS]:
-            key = (path, hash(text), name, line, column, stamp)
-            with self._lock:
-                cached = self._counts.get(key)
+            key = self._key(path, text, name, line, region, stamp)
+            cached = self._counts.get(key)
+            if cached is None and self.disk is not None:
+                remembered = self.disk.get(("references", key))
+                cached = remembered if type(remembered) is int else None
+            if cached is None and known_only:
+                return None
             if cached is None:
                 cached = self._jedi_count(path, text, line, column, region)
+                if self.disk is not None:
+                    self.disk.set(("references", key), cached)
+            if self._counts.get(key) is None:
                 with self._lock:
-                    self._counts[key] = cached
+                    self.generation += 1
+            self._counts.put(key, cached)
             found.append((name, cached))
         return found
+
+    def _key(
+        self,
+        path: str,
+        text: str,
+        name: str,
+        line: int,
+        region: tuple[int, int],
+        stamp: object,
+    ) -> str:
+        """What jedi's count for `name` reads in this file: every line that mentions the
+        name as a word, whether it is the definition's own line, and whether it lies in
+        the region (uses there are not counted)."""
+        starts = self._line_starts(text)
+        mentions: list[tuple[str, bool, bool]] = []
+        at = text.find(name)
+        while at != -1 and name:
+            end = at + len(name)
+            before = text[at - 1] if at else " "
+            after = text[end] if end < len(text) else " "
+            if not _IDENTIFIER.match(before) and not _IDENTIFIER.match(after):
+                number = bisect_right(starts, at)
+                line_end = text.find("\n", at)
+                content = text[starts[number - 1] : line_end if line_end != -1 else len(text)]
+                mentions.append((content, number == line, region[0] <= number <= region[1]))
+            at = text.find(name, end)
+        seed = json.dumps([path, name, mentions, list(stamp) if stamp else None])
+        return hashlib.blake2b(seed.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+    def _line_starts(self, text: str) -> list[int]:
+        with self._lock:
+            if self._starts is not None and self._starts[0] is text:
+                return self._starts[1]
+        starts = [0, *(match.end() for match in re.finditer("\n", text))]
+        with self._lock:
+            self._starts = (text, starts)
+        return starts
 
     def _jedi_count(
         self, path: str, text: str, line: int, column: int, region: tuple[int, int]
