@@ -76,6 +76,7 @@ def loose_text(line: str) -> str:
 
 
 @lru_cache(maxsize=200_000)
+@lru_cache(maxsize=200_000)  # every keystroke hashes every line; most did not change
 def line_hash(line: str) -> str:
     """Whitespace-insensitive hash that finds a line again after reformatting."""
     data = loose_text(line).encode("utf-8", "surrogatepass")

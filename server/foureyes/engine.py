@@ -648,11 +648,14 @@ class Engine:
         # counts it found (`learned` grows when it finds more).
         whole = text_key if complete_risk else None
         review_inputs = tuple(matches for _, matches in reviews)
+        block_starts = [start for start, _ in blocks]  # in order, not overlapping
         for unit in units:
             body = tuple(index.lines[unit.start - 1 : unit.end])
+            first = max(bisect_right(block_starts, unit.start) - 1, 0)
+            last = bisect_right(block_starts, unit.end)
             around = tuple(
                 (start, end, tuple(index.lines[start - 1 : end]))
-                for start, end in blocks
+                for start, end in blocks[first:last]
                 if start <= unit.end and unit.start <= end and (start, end) != unit.span
             )
             # The cached value holds the keyed objects, so their ids cannot be reused.

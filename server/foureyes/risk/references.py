@@ -13,7 +13,6 @@ import hashlib
 import json
 import re
 import threading
-from bisect import bisect_right
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -41,7 +40,6 @@ class References:
         self.disk = disk
         self._lock = threading.Lock()
         self._counts: Lru[str, int] = Lru(8192)
-        self._starts: tuple[str, list[int]] | None = None  # the last text's line starts
         self.generation = 0  # grows with every count learned (see Assessor.generation)
 
     def count(
@@ -90,30 +88,23 @@ class References:
         """What jedi's count for `name` reads in this file: every line that mentions the
         name as a word, whether it is the definition's own line, and whether it lies in
         the region (uses there are not counted)."""
-        starts = self._line_starts(text)
         mentions: list[tuple[str, bool, bool]] = []
-        at = text.find(name)
-        while at != -1 and name:
+        number, counted = 1, 0  # line numbers by counting breaks once, left to right
+        at = text.find(name) if name else -1
+        while at != -1:
             end = at + len(name)
             before = text[at - 1] if at else " "
             after = text[end] if end < len(text) else " "
             if not _IDENTIFIER.match(before) and not _IDENTIFIER.match(after):
-                number = bisect_right(starts, at)
+                number += text.count("\n", counted, at)
+                counted = at
+                line_start = text.rfind("\n", 0, at) + 1
                 line_end = text.find("\n", at)
-                content = text[starts[number - 1] : line_end if line_end != -1 else len(text)]
+                content = text[line_start : line_end if line_end != -1 else len(text)]
                 mentions.append((content, number == line, region[0] <= number <= region[1]))
             at = text.find(name, end)
         seed = json.dumps([path, name, mentions, list(stamp) if stamp else None])
         return hashlib.blake2b(seed.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-
-    def _line_starts(self, text: str) -> list[int]:
-        with self._lock:
-            if self._starts is not None and self._starts[0] is text:
-                return self._starts[1]
-        starts = [0, *(match.end() for match in re.finditer("\n", text))]
-        with self._lock:
-            self._starts = (text, starts)
-        return starts
 
     def _jedi_count(
         self, path: str, text: str, line: int, column: int, region: tuple[int, int]
