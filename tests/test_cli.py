@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from conftest import GitRepo, code_lines, make_repo
+from foureyes.errors import EnvironmentProblem
+from foureyes.model import Identity
+from foureyes.repo import Repository
 
 
 def test_init_creates_ledger_and_merge_rule(repo: GitRepo) -> None:
@@ -154,6 +159,20 @@ def test_missing_identity_is_explained(tmp_path: Path) -> None:
     result = repo.foureyes("mark", "--ai", "a.py:1")
     assert result.code == 3
     assert "user.email is not set" in result.err and "git config user.email" in result.err
+
+
+def test_identity_is_what_git_config_get_gives(repo: GitRepo) -> None:
+    """Read from one git process, as `git config --get` would read each key: the last
+    value set wins, keys are case-insensitive, an empty name is no name."""
+    config = repo.root / ".git/config"
+    config.write_text(
+        config.read_text() + "[User]\n\tEMAIL = old@example.com\n"
+        "[user]\n\temail = new@example.com\n\tname =\n\tnamex = Not A Name\n"
+    )
+    assert Repository(repo.root).identity() == Identity(name="", email="new@example.com")
+    repo.git("config", "--add", "user.email", "")
+    with pytest.raises(EnvironmentProblem, match=r"user\.email is not set"):
+        Repository(repo.root).identity()
 
 
 def test_broken_ledger_lines_are_warned_about_and_skipped(repo: GitRepo) -> None:

@@ -141,19 +141,27 @@ class Repository:
 
     def identity(self) -> Identity:
         """The acting person, as git's user.name and user.email."""
-        email = self._config("user.email")
+        user = self._user_config()
+        email = user.get("user.email")
         if not email:
             raise EnvironmentProblem(
                 "git does not know who you are (user.email is not set)",
                 'run: git config user.email "you@example.com" && git config user.name "Your Name"',
             )
-        return Identity(name=self._config("user.name") or "", email=email)
+        return Identity(name=user.get("user.name") or "", email=email)
 
-    def _config(self, key: str) -> str | None:
+    def _user_config(self) -> dict[str, str]:
+        """user.name and user.email, each as `git config --get` gives it (the last value
+        set, stripped; left out when empty), from one git process: every agent hook asks."""
         try:
-            return self.git("config", "--get", key).strip() or None
-        except EnvironmentProblem:
-            return None
+            listing = self.git("config", "-z", "--get-regexp", r"^user\.(name|email)$")
+        except EnvironmentProblem:  # neither is set (or no config at all)
+            return {}
+        values: dict[str, str] = {}
+        for entry in listing.split("\0"):
+            key, _, value = entry.partition("\n")
+            values[key] = value.strip()
+        return {key: value for key, value in values.items() if key and value}
 
     def head(self) -> str | None:
         try:

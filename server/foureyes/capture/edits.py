@@ -19,8 +19,8 @@ not payloads, files, git or the ledger.
 
 from __future__ import annotations
 
+import os
 import re
-import secrets
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -351,7 +351,7 @@ def _written_in(group: Sequence[_Span], text: str, starts: Sequence[int]) -> lis
 def edit_id(runs: Sequence[Written]) -> str | None:
     """The id the claims of one edit's runs share, so they form one review unit: an edit
     that kept old lines in its middle wrote several runs. None for a single run."""
-    return secrets.token_hex(10) if len(runs) > 1 else None
+    return os.urandom(10).hex() if len(runs) > 1 else None  # as ledger.new_id
 
 
 def merge(runs: Sequence[Written]) -> list[Written]:

@@ -6,10 +6,13 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from foureyes.ledger import LedgerSnapshot
+from foureyes.cli.commands import BY_NAME
 from foureyes.untrusted import one_line
+
+if TYPE_CHECKING:  # only for annotations: `foureyes --version` need not load the ledger code
+    from foureyes.ledger import LedgerSnapshot
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -30,14 +33,14 @@ Subcommands = Any  # argparse's private _SubParsersAction
 Handler = Callable[[argparse.Namespace], int]
 
 
-def add_command(
-    commands: Subcommands, name: str, help_text: str, handler: Handler
-) -> argparse.ArgumentParser:
-    """A subcommand whose --help shows its description and the exit codes."""
+def add_command(commands: Subcommands, name: str, handler: Handler) -> argparse.ArgumentParser:
+    """The subcommand `name` (listed in cli/commands/__init__.py, which has its summary);
+    its --help shows the summary as its description, then the exit codes."""
+    summary = BY_NAME[name].summary
     sub: argparse.ArgumentParser = commands.add_parser(
         name,
-        help=help_text,
-        description=help_text,
+        help=summary,
+        description=summary,
         epilog=EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

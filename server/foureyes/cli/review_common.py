@@ -32,9 +32,9 @@ _PATH_LINE = re.compile(r"^(?P<path>.+):(?P<line>\d+)$")
 
 
 def add_review_command(
-    commands: Subcommands, name: str, help_text: str, handler: Handler
+    commands: Subcommands, name: str, handler: Handler
 ) -> argparse.ArgumentParser:
-    sub = add_command(commands, name, help_text, handler)
+    sub = add_command(commands, name, handler)
     sub.epilog = REVIEW_EXIT_HELP
     return sub
 

@@ -20,12 +20,7 @@ from foureyes.review import actions
 
 
 def register(commands: Subcommands) -> None:
-    sub = add_review_command(
-        commands,
-        "approve",
-        "approve an AI-written region: you reviewed exactly its current text",
-        run,
-    )
+    sub = add_review_command(commands, "approve", run)
     add_region_argument(sub)
     sub.add_argument("--note", help="a comment to keep with the approval")
 

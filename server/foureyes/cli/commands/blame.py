@@ -13,9 +13,7 @@ from foureyes.report_json import file_json
 
 
 def register(commands: Subcommands) -> None:
-    sub = add_command(
-        commands, "blame", "show who wrote each line of a file and its review state", run
-    )
+    sub = add_command(commands, "blame", run)
     sub.add_argument("path", metavar="PATH")
     sub.add_argument("--json", action="store_true", help="print JSON (see docs/cli.md)")
 

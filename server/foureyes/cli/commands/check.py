@@ -45,12 +45,7 @@ from the base commit (a change cannot loosen the rules it is judged by);
 
 
 def register(commands: Subcommands) -> None:
-    sub = add_command(
-        commands,
-        "check",
-        "the CI gate: fail when AI-written regions lack the approvals the policy requires",
-        run,
-    )
+    sub = add_command(commands, "check", run)
     sub.epilog = CHECK_EXIT_HELP
     scope = sub.add_mutually_exclusive_group()
     scope.add_argument("--base", metavar="REF", help="compare with this commit or branch")

@@ -17,12 +17,7 @@ from foureyes.repo import Repository
 
 
 def register(commands: Subcommands) -> None:
-    sub = add_command(
-        commands,
-        "checkpoint",
-        "snapshot the working tree before an agent acts (begin) and claim what it changed (end)",
-        run,
-    )
+    sub = add_command(commands, "checkpoint", run)
     sub.add_argument("action", choices=("begin", "end", "discard"))
     sub.add_argument("--agent", help="the agent about to act (required for begin), e.g. aider")
     sub.add_argument("--model", help="the model behind the agent")

@@ -15,12 +15,7 @@ from foureyes.repo import Repository
 
 
 def register(commands: Subcommands) -> None:
-    sub = add_command(
-        commands,
-        "export",
-        "write the ledger's AI authorship in another format (Agent Trace JSON Lines)",
-        run,
-    )
+    sub = add_command(commands, "export", run)
     sub.add_argument(
         "--agent-trace", action="store_true", help="one Agent Trace record per file, one a line"
     )

@@ -17,12 +17,7 @@ from foureyes.repo import Repository
 
 
 def register(commands: Subcommands) -> None:
-    sub = add_command(
-        commands,
-        "hooks",
-        "install or remove the agent hook that records each edit it makes (see docs/capture.md)",
-        run,
-    )
+    sub = add_command(commands, "hooks", run)
     sub.add_argument("action", choices=("install", "uninstall"))
     sub.add_argument("agent", choices=HOOK_AGENTS, metavar="AGENT", help=", ".join(HOOK_AGENTS))
 

@@ -17,12 +17,7 @@ from foureyes.repo import Repository
 
 
 def register(commands: Subcommands) -> None:
-    sub = add_command(
-        commands,
-        "import",
-        "import AI authorship recorded by other tools (Agent Trace) into the ledger",
-        run,
-    )
+    sub = add_command(commands, "import", run)
     sub.add_argument(
         "--agent-trace",
         nargs="?",

@@ -10,12 +10,7 @@ from foureyes.repo import Repository
 
 
 def register(commands: Subcommands) -> None:
-    add_command(
-        commands,
-        "init",
-        "set up foureyes in this repository: the ledger and its merge rule",
-        run,
-    )
+    add_command(commands, "init", run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -12,9 +12,7 @@ from foureyes.repo import Repository
 
 
 def register(commands: Subcommands) -> None:
-    sub = add_command(
-        commands, "mark", "record by hand who wrote some lines (an AI agent or you)", run
-    )
+    sub = add_command(commands, "mark", run)
     who = sub.add_mutually_exclusive_group(required=True)
     who.add_argument("--ai", action="store_true", help="the lines were written by an AI agent")
     who.add_argument("--human", action="store_true", help="you wrote the lines yourself")

@@ -22,9 +22,7 @@ _STATE_ORDER = {
 
 
 def register(commands: Subcommands) -> None:
-    sub = add_command(
-        commands, "queue", "list the AI-written regions awaiting review, riskiest first", run
-    )
+    sub = add_command(commands, "queue", run)
     sub.add_argument("--mine", action="store_true", help="only regions that you may approve")
     sub.add_argument("--json", action="store_true", help="print JSON (see docs/cli.md)")
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -23,9 +22,8 @@ from foureyes.capture.payloads import AGENTS
 from foureyes.cli.common import EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE, Subcommands, add_command
 from foureyes.errors import UsageError
 
-DESCRIPTION = """\
-record the lines an agent's tool call wrote, from the hook payload (JSON) on stdin
-
+# What `record --help` says after the summary (in cli/commands/__init__.py).
+DETAILS = """\
 Agent hooks run this after each edit (`foureyes hooks install AGENT` sets that up).
 Without --strict it always exits 0, so that the agent's tool call never fails
 because of foureyes: problems are printed to stderr and appended to
@@ -49,8 +47,8 @@ class _BadArguments(Exception):
 
 
 def register(commands: Subcommands) -> None:
-    sub = add_command(commands, "record", DESCRIPTION.splitlines()[0], run)
-    sub.description = DESCRIPTION
+    sub = add_command(commands, "record", run)
+    sub.description = f"{sub.description}\n\n{DETAILS}"
     sub.epilog = EXIT_CODES
     sub.add_argument("--agent", metavar="AGENT", help=f"one of: {', '.join(AGENTS)}")
     sub.add_argument(
@@ -109,6 +107,8 @@ def run(args: argparse.Namespace) -> int:
         if strict:
             raise
         # A bug in foureyes must not fail the agent's tool call either.
+        import traceback  # here: only a bug needs it, and every hook's process pays for imports
+
         trace = traceback.format_exc().rstrip()
         message = f"internal error in foureyes record --agent {args.agent} (a bug):\n{trace}"
         _tell(f"foureyes record: {message}", log_problem(payload, Path.cwd(), "error", message))

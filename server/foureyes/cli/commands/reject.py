@@ -18,7 +18,7 @@ from foureyes.review import actions
 
 
 def register(commands: Subcommands) -> None:
-    sub = add_review_command(commands, "reject", "request changes to an AI-written region", run)
+    sub = add_review_command(commands, "reject", run)
     add_region_argument(sub)
     sub.add_argument("--note", help="what has to change (strongly recommended)")
 

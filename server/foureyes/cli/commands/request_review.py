@@ -19,9 +19,7 @@ from foureyes.review import actions
 
 
 def register(commands: Subcommands) -> None:
-    sub = add_review_command(
-        commands, "request-review", "ask senior reviewers to review an AI-written region", run
-    )
+    sub = add_review_command(commands, "request-review", run)
     add_region_argument(sub)
     sub.add_argument(
         "--reviewer",

@@ -32,12 +32,7 @@ _LANGUAGES = {
 
 
 def register(commands: Subcommands) -> None:
-    sub = add_command(
-        commands,
-        "review-packet",
-        "print a Markdown review packet for one AI region (to paste into chat or a PR)",
-        run,
-    )
+    sub = add_command(commands, "review-packet", run)
     add_region_argument(sub)
 
 

@@ -15,9 +15,7 @@ from foureyes.risk.assess import RegionInput
 
 
 def register(commands: Subcommands) -> None:
-    sub = add_command(
-        commands, "risk", "show the risk score and reasons of each AI region in a file", run
-    )
+    sub = add_command(commands, "risk", run)
     sub.add_argument("path", metavar="PATH")
     sub.add_argument("--json", action="store_true", help="print JSON (see docs/risk.md)")
     sub.add_argument(

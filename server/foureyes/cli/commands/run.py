@@ -28,9 +28,7 @@ exit codes:
 
 
 def register(commands: Subcommands) -> None:
-    sub = add_command(
-        commands, "run", "run a command (an agent) and claim the lines it changed as AI", run
-    )
+    sub = add_command(commands, "run", run)
     sub.epilog = EXIT_CODES
     sub.add_argument("--agent", required=True, help="the agent the command runs, e.g. aider")
     sub.add_argument("--model", help="the model behind the agent")

@@ -23,12 +23,7 @@ TOP_FILES = 10
 
 
 def register(commands: Subcommands) -> None:
-    sub = add_command(
-        commands,
-        "scan",
-        "resolve the whole repository (ledger and git history) and summarise AI authorship",
-        run,
-    )
+    sub = add_command(commands, "scan", run)
     sub.add_argument("--json", action="store_true", help="print JSON (see docs/capture.md)")
     sub.add_argument(
         "--jobs", type=int, metavar="N", help="files resolved in parallel (default: CPUs, max 8)"

@@ -10,9 +10,7 @@ from foureyes.errors import UsageError
 
 
 def register(commands: Subcommands) -> None:
-    sub = add_command(
-        commands, "serve", "run the foureyes language server over stdio (editors start this)", run
-    )
+    sub = add_command(commands, "serve", run)
     sub.add_argument(
         "--tcp", metavar="HOST:PORT", help="listen on a TCP port instead of stdio (for debugging)"
     )

@@ -18,7 +18,7 @@ from foureyes.untrusted import one_line
 
 
 def register(commands: Subcommands) -> None:
-    sub = add_command(commands, "status", "list the AI-written regions in the repository", run)
+    sub = add_command(commands, "status", run)
     sub.add_argument("--json", action="store_true", help="print JSON (see docs/cli.md)")
 
 
