@@ -49,6 +49,7 @@ from foureyes.model import (
     AiAuthorship,
     AnchoredClaim,
     Approval,
+    Baseline,
     ChangesRequested,
     Contributor,
     DiscountedApproval,
@@ -735,6 +736,8 @@ class Engine:
         changes: list[ChangesRequested] = []
         discounted: list[DiscountedApproval] = []
         counted_lines: list[tuple[Approval, int]] = []
+        baselined: set[int] = set()  # lines a counting baseline accepted
+        baselines: list[Baseline] = []
         for claim, matches in reviews:  # in ledger order: a later event is a later verdict
             overlapping = [(p, m) for p, m in matches.items() if p in positions]
             if not overlapping:
@@ -768,8 +771,12 @@ class Engine:
                 ):
                     approvers_per_line[position][approver] = claim.by
                     counted += 1
+                    if isinstance(claim, Baseline):
+                        baselined.add(position)
                 else:
                     changed += 1
+            if counted and isinstance(claim, Baseline):
+                baselines.append(claim)
             if counted:
                 counted_lines.append((claim, counted))
                 latest[approver] = claim
@@ -779,7 +786,11 @@ class Engine:
             else:
                 reason = "it is by a person who brought this code in (four eyes)"
                 discounted.append(DiscountedApproval(claim, reason))
-        approvals = min(len(people) for people in approvers_per_line.values())
+        # A baselined line has all it needs (it was accepted as it is).
+        approvals = min(
+            max(len(people), required) if position in baselined else len(people)
+            for position, people in approvers_per_line.items()
+        )
         common = set.intersection(*(set(people) for people in approvers_per_line.values()))
         everyone = {e: i for line in approvers_per_line.values() for e, i in line.items()}
         approvers = tuple(everyone[person] for person in sorted(common))
@@ -804,6 +815,7 @@ class Engine:
             seniors=seniors,
             discounted=tuple(discounted),
             partly=partly,
+            baselines=tuple(baselines),
         )
 
     def _approval_problem(self, claim: Approval, seniors: Seniors, policy: Policy) -> str | None:

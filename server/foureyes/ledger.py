@@ -43,6 +43,7 @@ from foureyes.model import (
     Anchor,
     AnchoredClaim,
     Approval,
+    Baseline,
     ChangesRequested,
     Claim,
     ClaimBase,
@@ -60,6 +61,7 @@ _KIND_FIELDS: Mapping[type[Claim], tuple[str, ...]] = {
     HumanAuthorship: ("source", "note"),
     ReviewRequest: ("reviewers", "note"),
     Approval: ("note", "signature"),
+    Baseline: ("note", "signature", "commit"),
     ChangesRequested: ("note",),
     Dismissal: ("targets", "reason"),
 }

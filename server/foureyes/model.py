@@ -173,6 +173,18 @@ class Approval(AnchoredClaim):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Baseline(Approval):
+    """A senior accepts AI code that was already there at `commit` (merged long ago,
+    reviewed before foureyes): it needs no review until it changes. It counts as all
+    the approvals its lines need, under every rule an approval is under (seniors only,
+    never code its author brought in, exactly the text accepted, signed when required)."""
+
+    KIND: ClassVar[str] = "baseline"
+
+    commit: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ChangesRequested(AnchoredClaim):
     """A reviewer asks for changes to these lines."""
 
@@ -197,8 +209,11 @@ Claim = AiAuthorship | HumanAuthorship | ReviewRequest | Approval | ChangesReque
 
 CLAIM_TYPES: Mapping[str, type[Claim]] = {
     cls.KIND: cls
-    for cls in (AiAuthorship, HumanAuthorship, ReviewRequest, Approval, ChangesRequested, Dismissal)
-}
+    for cls in (
+        AiAuthorship, HumanAuthorship, ReviewRequest, Approval, Baseline, ChangesRequested,
+        Dismissal,
+    )
+}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,6 +340,7 @@ class Review:
     suggested: tuple[str, ...] = ()  # reviewers to ask (CODEOWNERS seniors, else seniors)
     recorders: tuple[Identity, ...] = ()  # who brought the code in: none of them approves it
     partly: tuple[PartialApproval, ...] = ()  # approvals that count on some lines only
+    baselines: tuple[Baseline, ...] = ()  # baselines that count on its lines
 
     @property
     def asked(self) -> tuple[str, ...]:

@@ -19,21 +19,24 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import replace
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
 
 from foureyes.anchor import make_anchor, split_lines
 from foureyes.engine import Engine
 from foureyes.errors import EnvironmentProblem, FoureyesError, UsageError
+from foureyes.files import Commit
 from foureyes.initialise import append_claims
 from foureyes.ledger import new_id, now
 from foureyes.model import (
     Anchor,
     Approval,
+    Baseline,
     ChangesRequested,
     Identity,
     Region,
     ReviewRequest,
+    ReviewState,
 )
 from foureyes.review import notify, rules, signing
 from foureyes.review.policy import Policy, PolicyError
@@ -41,6 +44,7 @@ from foureyes.review.policy import Policy, PolicyError
 _log = logging.getLogger("foureyes.review")
 
 Warn = Callable[[str], None]
+ApprovalT = TypeVar("ApprovalT", Approval, Baseline)
 
 
 class ReviewRefused(FoureyesError):
@@ -165,15 +169,7 @@ def approve(
     if refusal:
         raise ReviewRefused(f"cannot approve {where}: {refusal}")
     policy = engine.policy
-    key = signing_key(engine, policy)
-    if policy.signing.required and key is None:
-        raise ReviewRefused(
-            f"cannot approve {where}: the review policy ({policy.source}) requires signed "
-            "approvals, and you have no SSH signing key configured",
-            "run: git config gpg.format ssh && git config user.signingkey ~/.ssh/id_ed25519 "
-            f"(and make sure {policy.signing.allowed_signers} lists that key for "
-            f"{identity.email})",
-        )
+    key = _key_for(engine, policy, f"approve {where}")
     current = split_lines(text if text is not None else engine.repo.read_text(path))
     approved = current[region.start_line - 1 : region.end_line]
     digests = [signing.line_digest(line) for line in approved]
@@ -181,23 +177,97 @@ def approve(
         id=new_id(), at=now(), by=identity, path=path, anchor=_anchor(engine, region, text),
         note=note or None, extra={signing.DIGESTS_FIELD: digests},
     )  # fmt: skip
-    if key is not None:
-        payload = signing.canonical(claim)
-        claim = replace(claim, signature=signing.sign(payload, key))
-        if policy.signing.required:
-            problem = signing.verify(
-                payload, claim.signature or "", identity.email,
-                policy.signing.allowed_signers_text or "",
-            )  # fmt: skip
-            if problem is not None:
-                raise ReviewRefused(
-                    f"cannot approve {where}: signing is required and this approval would "
-                    f"not count: {problem}",
-                    f"add your public key ({key.spec}) for {identity.email} to "
-                    f"{policy.signing.allowed_signers}",
-                )
+    claim = _signed(claim, key, policy, f"approve {where}")
     _append(engine, claim)
     return claim
+
+
+def _key_for(engine: Engine, policy: Policy, what: str) -> signing.SigningKey | None:
+    """The approver's signing key; refused when the policy requires one and there is none."""
+    key = signing_key(engine, policy)
+    if policy.signing.required and key is None:
+        identity = engine.repo.identity()
+        raise ReviewRefused(
+            f"cannot {what}: the review policy ({policy.source}) requires signed "
+            "approvals, and you have no SSH signing key configured",
+            "run: git config gpg.format ssh && git config user.signingkey ~/.ssh/id_ed25519 "
+            f"(and make sure {policy.signing.allowed_signers} lists that key for "
+            f"{identity.email})",
+        )
+    return key
+
+
+def _signed(
+    claim: ApprovalT, key: signing.SigningKey | None, policy: Policy, what: str
+) -> ApprovalT:
+    """The approval signed with `key` (unchanged without one); refused when signing is
+    required and the signature would not verify against the allowed signers."""
+    if key is None:
+        return claim
+    payload = signing.canonical(claim)
+    claim = replace(claim, signature=signing.sign(payload, key))
+    if policy.signing.required:
+        problem = signing.verify(
+            payload, claim.signature or "", claim.by.email,
+            policy.signing.allowed_signers_text or "",
+        )  # fmt: skip
+        if problem is not None:
+            raise ReviewRefused(
+                f"cannot {what}: signing is required and this approval would not count: {problem}",
+                f"add your public key ({key.spec}) for {claim.by.email} to "
+                f"{policy.signing.allowed_signers}",
+            )
+    return claim
+
+
+@dataclass(frozen=True, slots=True)
+class BaselineResult:
+    """What `baseline` accepted, and what it left for review with the reason."""
+
+    commit: str
+    accepted: tuple[Baseline, ...]
+    skipped: tuple[tuple[Region, str], ...]
+
+
+def baseline(engine: Engine, rev: str = "HEAD", *, note: str | None = None) -> BaselineResult:
+    """Accept, as the current user (a senior), the AI code that exists at commit `rev`:
+    one `Baseline` per AI region not yet approved there, anchored to its text at `rev`.
+
+    Each region is refused or accepted by the rule an approval follows (seniors for
+    its path only; never code you brought in: those regions are skipped and listed);
+    with signing required, every baseline is signed. Nothing is written when none is
+    accepted, or when a rule refuses the whole run (no identity, no signing key).
+    """
+    identity = engine.repo.identity()
+    policy = engine.policy
+    at_rev = Engine(engine.repo, policy, complete_risk=False, files=Commit(engine.repo, rev))
+    commit = at_rev.files.commit  # type: ignore[attr-defined]
+    key = _key_for(engine, policy, f"baseline {rev}")
+    at = now()
+    accepted: list[Baseline] = []
+    skipped: list[tuple[Region, str]] = []
+    for path in at_rev.tracked_paths():
+        try:
+            report = at_rev.report(path)
+        except UsageError as error:
+            raise UsageError(f"cannot baseline {path} at {commit[:10]}: {error}") from None
+        for region in report.regions:
+            if region.review.state is ReviewState.APPROVED:
+                continue
+            refusal = rules.approval_refusal(region, identity)
+            if refusal is not None:
+                skipped.append((region, refusal))
+                continue
+            anchor = make_anchor(report.text_lines, region.start_line, region.end_line)
+            lines = report.text_lines[region.start_line - 1 : region.end_line]
+            digests = [signing.line_digest(line) for line in lines]
+            claim = Baseline(
+                id=new_id(), at=at, by=identity, path=path, anchor=anchor, note=note or None,
+                commit=commit, extra={signing.DIGESTS_FIELD: digests},
+            )  # fmt: skip
+            accepted.append(_signed(claim, key, policy, f"baseline {path}"))
+    _append(engine, *accepted)
+    return BaselineResult(commit, tuple(accepted), tuple(skipped))
 
 
 def request_changes(

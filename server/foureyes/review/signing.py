@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from foureyes.errors import EnvironmentProblem
-from foureyes.model import Approval
+from foureyes.model import Approval, Baseline
 
 NAMESPACE = "foureyes-approval"
 DIGESTS_FIELD = "digests"  # extra field on an approval: SHA-256 per approved line
@@ -68,6 +68,11 @@ def canonical(approval: Approval) -> bytes:
     }
     if approval.anchor.raw:  # only where recorded: older signatures stay valid
         record["raw"] = list(approval.anchor.raw)
+    if isinstance(approval, Baseline):
+        # A baseline counts for more than an approval: its kind is signed, so an
+        # approval's signature never verifies for a baseline made of its fields.
+        record["kind"] = Baseline.KIND
+        record["commit"] = approval.commit
     return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
 
 

@@ -48,6 +48,9 @@ COMMANDS: tuple[Command, ...] = (
             "list the AI-written regions awaiting review, riskiest first"),
     Command("review-packet", "review_packet",
             "print a Markdown review packet for one AI region (to paste into chat or a PR)"),
+    Command("baseline", "baseline",
+            "accept, as a senior, the AI code that exists at a commit (old code merged "
+            "before foureyes)"),
     Command("check", "check",
             "the CI gate: fail when AI-written regions lack the approvals the policy requires"),
     Command("checkpoint", "checkpoint",
