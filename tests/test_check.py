@@ -291,3 +291,118 @@ def test_composite_action_runs_check_and_writes_sarif(project: GitRepo, tmp_path
 
 def _venv_path() -> str:
     return f"{Path(os.sys.executable).parent}:{os.environ.get('PATH', '')}"
+
+
+# --- the base when none is asked for, and names that are in two places ------------------
+
+
+def _with_origin(repo: GitRepo, tmp_path: Path) -> None:
+    """An origin that has what the repository has, fetched: origin/main, origin/HEAD."""
+    origin = tmp_path / "origin.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(repo.root), str(origin)], check=True)
+    repo.git("remote", "add", "origin", str(origin))
+    repo.git("fetch", "-q", "origin")
+    repo.git("remote", "set-head", "origin", "main")
+
+
+def test_a_new_branch_without_commits_is_judged_by_its_own_changes(project: GitRepo) -> None:
+    """Issue 14: `ai-work`, just made from main, was judged by main's last commit."""
+    project.git("checkout", "-q", "main")
+    project.git("merge", "-q", "--ff-only", "feature")  # main's last commit holds AI code
+    project.git("checkout", "-q", "-b", "ai-work")
+    result = project.foureyes("check", "--format", "json")
+    assert result.code == 0, result.out
+    data = result.json()
+    head = project.git("rev-parse", "HEAD").strip()
+    assert data["base"]["commit"] == head and data["base"]["source"] == "refs/heads/main"
+    assert data["files"] == [] and data["regions"] == 0
+    text = project.foureyes("check").out
+    assert "ai-work has no commits of its own yet" in text
+    assert "HEAD is on the default branch" not in text
+    # What the agent writes before the first commit is the branch's change.
+    agent_writes(project, "app.py", "more_ai")
+    result = project.foureyes("check", "--format", "json")
+    assert result.code == 1
+    assert {f["region"]["path"] for f in result.json()["findings"]} == {"app.py"}
+    # On main itself, the last commit is still the change.
+    project.git("stash", "-q", "--include-untracked")
+    project.git("checkout", "-q", "main")
+    assert project.foureyes("check", "--format", "json").json()["base"]["ref"] == "HEAD~"
+
+
+def test_the_upstream_branch_is_the_base_before_the_default_branch(
+    project: GitRepo, tmp_path: Path
+) -> None:
+    project.git("checkout", "-q", "-b", "release", "main")
+    project.write("release.py", "\n".join(code_lines("release", 3)) + "\n")
+    project.commit("release work")
+    _with_origin(project, tmp_path)
+    release = project.git("rev-parse", "origin/release").strip()
+    project.git("checkout", "-q", "-b", "hotfix", "origin/release")  # upstream: origin/release
+    agent_writes(project, "app.py", "hotfix_ai")
+    project.commit("agent hotfix")
+    data = project.foureyes("check", "--format", "json").json()
+    assert data["base"]["source"] == "refs/remotes/origin/release"
+    assert data["base"]["commit"] == release
+    assert "app.py" in data["files"] and "release.py" not in data["files"]
+    # Pushed with -u, the upstream is the branch itself on origin: not a base.
+    project.git("push", "-q", "-u", "origin", "hotfix")
+    pushed = project.foureyes("check", "--format", "json").json()
+    main = project.git("rev-parse", "origin/main").strip()
+    assert pushed["base"]["source"] == "refs/remotes/origin/main"
+    assert pushed["base"]["commit"] == main
+
+
+def test_a_fresh_branch_from_origin_main_has_nothing_of_its_own(
+    project: GitRepo, tmp_path: Path
+) -> None:
+    project.git("checkout", "-q", "main")
+    project.git("merge", "-q", "--ff-only", "feature")
+    _with_origin(project, tmp_path)
+    project.git("checkout", "-q", "-b", "ai-work", "origin/main")
+    data = project.foureyes("check", "--format", "json").json()
+    assert data["base"]["source"] == "refs/remotes/origin/main"
+    assert data["passed"] and data["files"] == []
+
+
+def test_base_main_behind_or_ahead_of_origin_main_uses_origin_main(
+    project: GitRepo, tmp_path: Path
+) -> None:
+    """`--base main` with local main and origin/main at different commits: one branch,
+    two copies. Origin's is used (a local copy ahead of it would hide its own commits
+    from the check), and the output says which and why."""
+    project.git("checkout", "-q", "main")
+    _with_origin(project, tmp_path)
+    old_main = project.git("rev-parse", "main").strip()
+    project.write("later.py", "later_value = 1\n")
+    project.commit("on main, pushed; the local main is reset behind it")
+    project.git("push", "-q", "origin", "main")
+    project.git("reset", "-q", "--hard", old_main)
+    project.git("fetch", "-q", "origin")
+    newer = project.git("rev-parse", "origin/main").strip()
+    project.git("checkout", "-q", "feature")
+    behind = project.foureyes("check", "--base", "main", "--format", "json")
+    assert behind.code == 1, behind.err
+    assert behind.json()["base"]["source"] == "refs/remotes/origin/main"
+    assert behind.json()["base"]["commit"] == newer
+    text = project.foureyes("check", "--base", "main").out
+    assert f"local main ({old_main[:7]}) is behind origin/main, so origin/main is used" in text
+    # Local main ahead (the agent's commit, not pushed yet): origin/main still, so the
+    # commit is checked rather than taken as the base.
+    project.git("checkout", "-q", "main")
+    project.git("reset", "-q", "--hard", newer)
+    agent_writes(project, "app.py", "unpushed_ai")
+    project.commit("agent work on main, not pushed")
+    ahead = project.foureyes("check", "--base", "main", "--format", "json")
+    assert ahead.code == 1
+    assert ahead.json()["base"]["source"] == "refs/remotes/origin/main"
+    assert {f["region"]["path"] for f in ahead.json()["findings"]} == {"app.py"}
+    assert "is ahead of origin/main, so origin/main is used" in ahead.json()["base"]["how"]
+    # Diverged: neither is the base a user means; ambiguous, as before.
+    project.git("reset", "-q", "--hard", old_main)
+    project.write("other.py", "other_value = 1\n")
+    project.commit("diverged")
+    project.git("checkout", "-q", "feature")
+    diverged = project.foureyes("check", "--base", "main")
+    assert diverged.code == 2 and "ambiguous" in diverged.err
+    assert "refs/heads/main" in diverged.err and "refs/remotes/origin/main" in diverged.err

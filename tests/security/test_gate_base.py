@@ -158,3 +158,27 @@ def test_the_shipped_action_fetches_the_base_a_shallow_checkout_lacks(tmp_path: 
     result = run_check(clone)
     assert_fails(result, "billing.py", "base: refs/remotes/origin/main")
     assert result.code == 1
+
+
+def test_a_local_branch_named_like_the_base_cannot_become_it(tmp_path: Path) -> None:
+    """A local `main` at the change's own commit (ahead of origin/main) is a copy of the
+    branch with commits not pushed: origin's copy is the base, so the change is judged.
+    Diverged copies stay ambiguous (exit 2)."""
+    pr = make_pull_request(tmp_path)
+    pr.agent_writes("billing.py", agent_code("billing"))
+    pr.dev.write(".foureyes.toml", LOOSE_POLICY)
+    pr.commit_and_push()
+    clone = pr.ci_clone()
+    clone.git("branch", "main", "HEAD")  # ahead of origin/main: the junior's commit
+    for args in (("--base", "main"), ()):
+        result = run_check(clone, *args)
+        assert_fails(result, "billing.py", "base: refs/remotes/origin/main")
+        assert result.code == 1
+        assert "local main" in result.out and "ahead of origin/main" in result.out
+    clone.git("checkout", "-q", "--orphan", "elsewhere")
+    clone.git("commit", "-q", "--allow-empty", "-m", "unrelated")
+    clone.git("branch", "-f", "main", "HEAD")
+    clone.git("checkout", "-q", "feature")
+    diverged = run_check(clone, "--base", "main")
+    assert_fails(diverged, "ambiguous")
+    assert diverged.code == 2

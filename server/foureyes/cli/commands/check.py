@@ -34,13 +34,18 @@ exit codes:
 base: --base NAME, or in a pull request origin/$GITHUB_BASE_REF, resolved
 exactly (NAME: refs/remotes/origin/NAME or refs/heads/NAME; origin/NAME; refs/...;
 a full commit id; never a tag of that name) and never replaced when missing:
-fetch it (actions/checkout with fetch-depth: 0). Files are compared with the
-merge-base of HEAD and $GITHUB_BASE_REF, or with the --base commit. Without
-either, the merge-base of HEAD and the default branch (origin/HEAD, origin/main,
-origin/master, main, master); when HEAD is on that branch or none exists, HEAD~;
-in a repository with a single commit, every file is checked. The policy is read
-from the base commit (a change cannot loosen the rules it is judged by);
---policy worktree reads the working tree's instead.
+fetch it (actions/checkout with fetch-depth: 0). When origin/NAME and a local
+NAME differ and one is only behind or ahead of the other, origin/NAME is used
+(the base line says so); diverged copies are ambiguous. Files are compared with
+the merge-base of HEAD and $GITHUB_BASE_REF, or with the --base commit. Without
+either, the merge-base of HEAD and the first that exists of: the branch's
+upstream (unless it is the branch itself on the remote), origin/HEAD,
+origin/main, origin/master, main, master. A branch with no commits of its own
+yet is judged by its uncommitted changes alone; on the default branch itself,
+or with none of those, the base is HEAD~; in a repository with a single commit,
+every file is checked. The policy is read from the base commit (a change cannot
+loosen the rules it is judged by); --policy worktree reads the working tree's
+instead.
 """
 
 
