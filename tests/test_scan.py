@@ -166,3 +166,21 @@ def test_after_a_commit_only_the_files_it_touched_are_blamed(repo: GitRepo, tmp_
     blamed = [line for line in log.read_text().splitlines() if "blame" in line.split()]
     assert len(blamed) == 1 and blamed[0].endswith("-- src/agent.py")
     assert result["summary"]["ai_lines"] == 18
+
+
+def test_ignored_paths_are_left_out_as_status_leaves_them_out(repo: GitRepo) -> None:
+    """Issue 14: `scan` counted files the policy's `paths.ignored` names."""
+    build(repo)
+    before = scan(repo)  # cached: the listing and every file's result
+    assert "src/agent.py" in {f["path"] for f in before["files"]}
+    repo.write(".foureyes.toml", '[paths]\nignored = ["src/agent.py", "*.png"]\n')
+    result = scan(repo)
+    paths = {f["path"] for f in result["files"]}
+    assert "src/agent.py" not in paths and "src/base.py" in paths
+    assert result["summary"]["ai_lines"] == 6 + 2
+    assert result["summary"]["by_agent"] == {"claude-code": 6, "cursor": 2}
+    assert result["skipped"] == []  # logo.png is ignored, not skipped
+    status = repo.foureyes("status", "--json").json()
+    assert {region["path"] for region in status["regions"]} == {"src/base.py", "src/human.py"}
+    text = repo.foureyes("scan")
+    assert text.code == 0 and "src/agent.py" not in text.out

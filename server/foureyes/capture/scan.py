@@ -3,6 +3,8 @@
 `scan` answers "how much of this repository did agents write, and where?" for every
 file git tracks: the engine's verdicts from the ledger, filled in by history
 (`history.py`: trailers, git-ai notes, Agent Trace) where the ledger says nothing.
+The policy's ignored paths (`paths.ignored`) are left out, as `status` leaves them
+out: both ask `Policy.is_ignored`.
 
 It is incremental. The result for each file is kept in `scan.json` in the repository's
 cache (`Repository.cache_dir`, under the git directory) with the file's stat and
@@ -49,6 +51,7 @@ from foureyes.engine import Engine
 from foureyes.errors import EnvironmentProblem
 from foureyes.model import AiAuthorship, Contributor, LineAuthorship
 from foureyes.repo import FOUREYES_DIR, MAX_FILE_BYTES, Repository, file_stamp
+from foureyes.review.policy import PolicyLoader
 
 STATE_NAME = "scan.json"
 STATE_VERSION = 2
@@ -57,6 +60,7 @@ _POLICY_FILES = (".foureyes.toml", "pyproject.toml", "CODEOWNERS", ".github/CODE
                  "docs/CODEOWNERS")  # fmt: skip
 
 Progress = Callable[[int, int, str], None]  # (done, total, path)
+Ignored = Callable[[str], bool]  # repository-relative path -> left out of the scan
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,8 +138,10 @@ def scan(
     extra_markers: Sequence[str] = (),
     workers: int | None = None,
     engine: Engine | None = None,
+    ignored: Ignored | None = None,
 ) -> ScanResult:
-    """Resolve every tracked text file (see the module docstring)."""
+    """Resolve every tracked text file that `ignored` (by default the policy's
+    `is_ignored`, as `status` asks it) does not leave out; see the module docstring."""
     started = time.perf_counter()
     result = ScanResult()
     state_path = repo.cache_dir / STATE_NAME
@@ -149,6 +155,9 @@ def scan(
         paths = _tracked(repo)
         result.listed_by_git = True
     state = _State(listing_key=listing_key, paths=paths, taken_at=time.time())
+    # Filtered after the listing is cached: the listing's key does not cover the policy.
+    is_ignored = ignored or _policy_ignores(repo, engine)
+    paths = [path for path in paths if not is_ignored(path)]
     todo: list[tuple[str, str, tuple[int, int, int, int]]] = []
     for path in paths:
         entry, text, stat_key = _check(repo, path, previous, key)
@@ -284,6 +293,13 @@ def _global_key(repo: Repository, markers: tuple[str, ...]) -> tuple[object, ...
         markers,
         __version__,
     )
+
+
+def _policy_ignores(repo: Repository, engine: Engine | None) -> Ignored:
+    """The policy's `is_ignored` (file reads, no git); raises PolicyError for a broken
+    policy, as `status` does: a policy that cannot be read never means "ignore nothing"."""
+    policy = engine.policy if engine is not None else PolicyLoader(repo.root).load()
+    return policy.is_ignored
 
 
 def _stamp_of(repo: Repository, name: str) -> object:

@@ -1,7 +1,8 @@
 """`foureyes scan [--json]`: how much of the repository agents wrote, file by file.
 
-Resolves every tracked text file (ledger claims and git history) with a progress bar
-on a terminal (stderr; nothing when stderr is not a terminal) and prints a summary.
+Resolves every tracked text file (ledger claims and git history) but those the
+policy ignores (`paths.ignored`, as `status` does) with a progress bar on a terminal
+(stderr; nothing when stderr is not a terminal) and prints a summary.
 Incremental: a second scan of an unchanged repository reads no file and runs no git
 (see capture/scan.py), which is also why the repository is found without git here.
 """
@@ -15,8 +16,6 @@ from typing import TextIO
 
 from foureyes.capture.scan import FileSummary, ScanResult, discover_root, scan
 from foureyes.cli.common import EXIT_OK, Subcommands, add_command, print_json
-from foureyes.errors import FoureyesError
-from foureyes.repo import Repository
 from foureyes.review.policy import PolicyLoader
 
 TOP_FILES = 10
@@ -33,10 +32,11 @@ def register(commands: Subcommands) -> None:
 def run(args: argparse.Namespace) -> int:
     repo = discover_root()
     bar = _Bar(sys.stderr) if sys.stderr.isatty() else None
-    markers = _policy_markers(repo)
+    policy = PolicyLoader(repo.root).load()  # file reads, no git; a broken one is exit 2
     try:
-        result = scan(repo, progress=bar.update if bar else None, extra_markers=markers,
-                      workers=args.jobs)  # fmt: skip
+        result = scan(repo, progress=bar.update if bar else None,
+                      extra_markers=policy.ai_markers, workers=args.jobs,
+                      ignored=policy.is_ignored)  # fmt: skip
     finally:
         if bar:
             bar.close()
@@ -45,16 +45,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         render(result, sys.stdout)
     return EXIT_OK
-
-
-def _policy_markers(repo: Repository) -> tuple[str, ...]:
-    """The policy's extra AI markers (part of scan's cache key); reading the policy
-    costs file reads, no git."""
-    try:
-        policy = PolicyLoader(repo.root).load()
-    except FoureyesError:
-        return ()  # a broken policy is reported by the engine when it resolves a file
-    return policy.ai_markers
 
 
 def scan_json(result: ScanResult) -> dict[str, object]:
