@@ -3,8 +3,11 @@ settings.json, initializationOptions.json, README.md), mappings that cover the
 languages foureyes analyses, and a command line that really starts the server.
 
 No IntelliJ IDE can run here, so the import itself is not exercised; the keys checked
-are the ones LSP4IJ's template reader uses (id, name, programArgs per OS key,
-fileTypeMappings[].fileType.patterns / .name and languageId, languageMappings).
+are the ones LSP4IJ's template reader uses (id, name, url, programArgs per OS key,
+fileTypeMappings[].fileType.patterns / .name and languageId, languageMappings). The
+server is then driven as LSP4IJ drives it: it answers `workspace/configuration` with
+settings.json, and the VS Code end-to-end test's high-risk region must get the same
+severity as there and in Neovim.
 """
 
 from __future__ import annotations
@@ -14,17 +17,25 @@ import os
 import shlex
 import subprocess
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 import pytest
 
-from conftest import FOUREYES
+import foureyes
+from conftest import FOUREYES, make_repo
 from foureyes.lsp.settings import parse_settings
 from foureyes.risk.languages import _EXTENSIONS, language_of
+from test_vscode import SEVERITY_KEYS, e2e_region
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "jetbrains-client"
 OS_KEYS = {"default", "windows", "mac", "unix"}  # what LSP4IJ picks programArgs by
+WARNING = 2  # LSP DiagnosticSeverity
+# Without "url", LSP4IJ links its help icon to its own docs/user-defined-ls/<id>.md,
+# which does not exist for foureyes.
+LSP4IJ_DEFAULT_URL = "https://github.com/redhat-developer/lsp4ij/tree/main/docs/user-defined-ls/"
 LANGUAGE_IDS = {  # extension -> the LSP language id editors send
     ".py": "python", ".js": "javascript", ".jsx": "javascriptreact", ".ts": "typescript",
     ".tsx": "typescriptreact", ".go": "go", ".rs": "rust", ".java": "java",
@@ -50,6 +61,11 @@ def pattern_languages(template: dict[str, Any]) -> dict[str, str]:
 def test_template_json_has_what_lsp4ij_reads() -> None:
     template = load("template.json")
     assert template["id"] == "foureyes" and template["name"]
+    # The help link: null hides it (there is no public docs address to point at yet); a
+    # missing key would make LSP4IJ link to a page of its own that does not exist.
+    assert "url" in template
+    url = template["url"]
+    assert url is None or (url.startswith("https://") and not url.startswith(LSP4IJ_DEFAULT_URL))
     assert set(template["programArgs"]) <= OS_KEYS and "default" in template["programArgs"]
     for mapping in template["fileTypeMappings"]:
         file_type = mapping["fileType"]
@@ -82,32 +98,82 @@ def test_settings_are_the_servers_section_and_valid() -> None:
     parsed, problems = parse_settings(settings["foureyes"])
     assert problems == []
     assert parsed.code_lens is True
+    # Every severity key is there for people to find, and none overrides the policy.
+    assert set(settings["foureyes"]["severity"]) == SEVERITY_KEYS
+    assert dict(parsed.severity) == {}
     assert isinstance(load("initializationOptions.json"), dict)
     readme = (TEMPLATE / "README.md").read_text(encoding="utf-8")
     assert "Import from custom template" in readme and "foureyes serve" in readme
 
 
 def test_the_default_command_line_starts_a_working_server(tmp_path: Path) -> None:
-    """Run the template's Linux/macOS command as LSP4IJ would (foureyes on PATH) and
-    complete an LSP initialize handshake with it."""
+    """Run the template's Linux/macOS command as LSP4IJ would (foureyes on PATH), with
+    settings.json as the answer to `workspace/configuration`: the VS Code e2e's high-risk
+    region is a warning, as there and in Neovim, and its code links to docs that exist."""
+    repo = make_repo(tmp_path / "ws")
+    path, text, first, last = e2e_region()
+    repo.write(path, text)
+    assert repo.foureyes("mark", "--ai", f"{path}:{first}-{last}", "--agent", "claude").code == 0
+    repo.commit("shell retry")
+    uri = (repo.root / path).as_uri()
+    section = load("settings.json")["foureyes"]
+    shown: list[str] = []
+
+    def answer(request: dict[str, Any]) -> Any:
+        if request["method"] == "workspace/configuration":
+            return [section for _ in request["params"]["items"]]
+        return None
+
+    def note(message: dict[str, Any]) -> None:
+        if message.get("method") == "window/showMessage":
+            shown.append(message["params"]["message"])
+
     command = shlex.split(load("template.json")["programArgs"]["default"])
     env = {**os.environ, "PATH": f"{Path(FOUREYES).parent}{os.pathsep}{os.environ['PATH']}"}
     server = subprocess.Popen(
         command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        cwd=tmp_path, env=env,
+        cwd=repo.root, env=env,
     )  # fmt: skip
-    watchdog = threading.Timer(30, server.kill)
+    watchdog = threading.Timer(60, server.kill)
     watchdog.start()
     try:
         send(server, {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-            "processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {},
+            "processId": None, "rootUri": repo.root.as_uri(),
+            "workspaceFolders": [{"uri": repo.root.as_uri(), "name": "ws"}],
+            "capabilities": {"workspace": {"configuration": True}},
         }})  # fmt: skip
         reply = receive(server, 1)
         assert reply["result"]["serverInfo"]["name"] == "foureyes"
         provider = reply["result"]["capabilities"]["executeCommandProvider"]
         assert "foureyes.approve" in provider["commands"]
+        send(server, {"jsonrpc": "2.0", "method": "initialized", "params": {}})
+        send(server, {"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {
+            "textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text},
+        }})  # fmt: skip
+
+        def published(message: dict[str, Any]) -> bool:
+            note(message)
+            params = message.get("params") or {}
+            return (
+                message.get("method") == "textDocument/publishDiagnostics"
+                and params.get("uri") == uri
+                and bool(params.get("diagnostics"))
+            )
+
+        (diagnostic,) = read_until(server, published, answer)["params"]["diagnostics"]
+        assert diagnostic["code"] == "ai-unreviewed" and "high risk" in diagnostic["message"]
+        assert diagnostic["range"]["start"]["line"] == first - 1
+        assert diagnostic["range"]["end"]["line"] == last - 1
+        assert diagnostic["severity"] == WARNING  # the policy's severity for high risk
+        assert not [m for m in shown if "foureyes.severity" in m], shown
+        # The code links to diagnostics.md inside the installed package, which exists.
+        href = urlparse(diagnostic["codeDescription"]["href"])
+        assert href.scheme == "file" and href.fragment == "ai-unreviewed"
+        linked = Path(unquote(href.path))
+        assert linked.is_file() and "## ai-unreviewed" in linked.read_text(encoding="utf-8")
+        assert linked.is_relative_to(Path(foureyes.__file__).resolve().parent)
         send(server, {"jsonrpc": "2.0", "id": 2, "method": "shutdown"})
-        receive(server, 2)
+        receive(server, 2, answer)
         send(server, {"jsonrpc": "2.0", "method": "exit"})
         assert server.wait(timeout=10) == 0
     finally:
@@ -127,8 +193,13 @@ def send(server: subprocess.Popen[bytes], message: dict[str, Any]) -> None:
     server.stdin.flush()
 
 
-def receive(server: subprocess.Popen[bytes], request_id: int) -> dict[str, Any]:
-    """The response to `request_id`, skipping the server's notifications and requests."""
+def read_until(
+    server: subprocess.Popen[bytes],
+    done: Callable[[dict[str, Any]], bool],
+    answer: Callable[[dict[str, Any]], Any] = lambda request: None,
+) -> dict[str, Any]:
+    """The first message from the server for which `done` holds; requests the server
+    sends meanwhile are answered with `answer(request)`, as a client must."""
     assert server.stdout is not None
     while True:
         length = None
@@ -136,7 +207,18 @@ def receive(server: subprocess.Popen[bytes], request_id: int) -> dict[str, Any]:
             name, _, value = line.decode().partition(":")
             if name.lower() == "content-length":
                 length = int(value)
-        assert length is not None, "the server closed its output (killed after 30 s?)"
+        assert length is not None, "the server closed its output (killed by the watchdog?)"
         message = json.loads(server.stdout.read(length))
-        if message.get("id") == request_id and "method" not in message:
+        if done(message):
             return message
+        if "id" in message and "method" in message:
+            send(server, {"jsonrpc": "2.0", "id": message["id"], "result": answer(message)})
+
+
+def receive(
+    server: subprocess.Popen[bytes],
+    request_id: int,
+    answer: Callable[[dict[str, Any]], Any] = lambda request: None,
+) -> dict[str, Any]:
+    """The response to `request_id`, skipping the server's notifications."""
+    return read_until(server, lambda m: m.get("id") == request_id and "method" not in m, answer)

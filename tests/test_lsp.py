@@ -6,17 +6,22 @@ code action resolve) client profiles, against real git repositories.
 from __future__ import annotations
 
 import asyncio
+import shutil
 import subprocess
+import sys
 import time
+import zipfile
 from pathlib import Path
 from typing import Any, Union
+from urllib.parse import unquote, urlparse
 
 import pytest
 import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
-from conftest import FOUREYES, GitRepo, code_lines, make_repo
+import foureyes
+from conftest import FOUREYES, RUNNING_IN_CI, GitRepo, code_lines, make_repo
 
 CLIENTS = ["visual-studio-code", "neovim@v0.11.0"]
 
@@ -134,9 +139,52 @@ async def test_an_ai_region_is_one_diagnostic(client: LanguageClient, workspace:
     # The region ends on a line with multi-byte characters: the end is in the client's units.
     last_line = workspace.read("app.py").splitlines()[10]
     assert diagnostic.range.end == types.Position(line=10, character=utf_units(client, last_line))
-    assert diagnostic.code_description and diagnostic.code_description.href.endswith(
-        "#ai-unreviewed"
-    )
+    assert diagnostic.code_description
+    assert_links_to_installed_docs(diagnostic.code_description.href, "ai-unreviewed")
+
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = Path(foureyes.__file__).resolve().parent
+
+
+def assert_links_to_installed_docs(href: str, code: str) -> None:
+    """The link is a file of the installed package (not of a source checkout), it
+    exists, and it explains `code`."""
+    url = urlparse(href)
+    assert url.scheme == "file" and url.fragment == code, href
+    linked = Path(unquote(url.path))
+    assert linked.is_relative_to(PACKAGE) and linked.is_file(), href
+    assert f"## {code}" in linked.read_text(encoding="utf-8")
+
+
+def test_the_linked_docs_ship_in_a_wheel(tmp_path: Path) -> None:
+    """A wheel (what `pip install` of a release gets) holds docs/diagnostics.md where
+    the server links to, with the docs' text: the editable install above finds it
+    through the package's link to docs/, a wheel has the file itself."""
+    source = tmp_path / "src"  # a copy, so the build writes nothing into the checkout
+    source.mkdir()
+    (source / "docs").mkdir()
+    for name in ("pyproject.toml", "README.md", "docs/diagnostics.md"):
+        shutil.copy2(ROOT / name, source / name)
+    shutil.copytree(
+        ROOT / "server", source / "server", symlinks=True,
+        ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"),
+    )  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--disable-pip-version-check",
+         "-q", str(source), "-w", str(tmp_path / "dist")],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    if done.returncode != 0 and "No matching distribution found for setuptools" in done.stderr:
+        if RUNNING_IN_CI:
+            pytest.fail(f"pip could not fetch the build backend:\n{done.stderr[-3000:]}")
+        pytest.skip("pip could not fetch the build backend (setuptools): no package index?")
+    assert done.returncode == 0, done.stderr[-3000:]
+    (wheel,) = (tmp_path / "dist").glob("foureyes-*.whl")
+    inside = (PACKAGE / "docs" / "diagnostics.md").relative_to(PACKAGE.parent).as_posix()
+    with zipfile.ZipFile(wheel) as archive:
+        shipped = archive.read(inside)
+    assert shipped == (ROOT / "docs" / "diagnostics.md").read_bytes()
 
 
 async def test_regions_follow_their_lines_while_typing(

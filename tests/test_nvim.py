@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from conftest import FOUREYES, RUNNING_IN_CI, GitRepo, code_lines, make_repo
+from test_vscode import e2e_region
 
 ROOT = Path(__file__).resolve().parents[1]
 PLUGIN = ROOT / "nvim-client"
@@ -30,6 +31,7 @@ SCRIPTS = Path(__file__).resolve().parent / "nvim"
 SCRIPT_SECONDS = 45  # the hard limit per script; a normal run takes a few seconds
 STEP_MS = 20_000  # how long one step may wait inside the script (slow, busy machines)
 MIN_VERSION = (0, 10)
+WARN, HINT = 2, 4  # vim.diagnostic.severity, the same numbers as LSP's
 
 
 def _unavailable(reason: str) -> None:
@@ -56,13 +58,16 @@ def nvim() -> str:
     return str(found)
 
 
-def run_script(nvim: str, script: str, repo: GitRepo) -> dict[str, Any]:
+def run_script(
+    nvim: str, script: str, repo: GitRepo, extra_env: dict[str, str] | None = None
+) -> dict[str, Any]:
     env = {
         **os.environ,
         "FOUREYES_PLUGIN": str(PLUGIN),
         "FOUREYES_CMD": FOUREYES,
         "FOUREYES_REPO": str(repo.root),
         "FOUREYES_WAIT_MS": str(STEP_MS),
+        **(extra_env or {}),
     }
     command = [nvim, "--headless", "-u", "NONE", "-i", "NONE", "-n", "-l", str(SCRIPTS / script)]
     if shutil.which("timeout"):
@@ -97,11 +102,21 @@ def workspace(tmp_path: Path) -> GitRepo:
 
 
 def test_review_flow_in_neovim(nvim: str, workspace: GitRepo) -> None:
-    result = run_script(nvim, "review_flow.lua", workspace)
+    # The VS Code end-to-end test's high-risk region (shell=True), recorded the same way.
+    risky, text, first, last = e2e_region()
+    workspace.write(risky, text)
+    marked = workspace.foureyes("mark", "--ai", f"{risky}:{first}-{last}", "--agent", "claude-code")
+    assert marked.code == 0, marked.err
+    workspace.commit("shell retry")
+    result = run_script(nvim, "review_flow.lua", workspace, {"FOUREYES_HIGH_RISK": risky})
 
     assert Path(result["root_dir"]).resolve() == workspace.root.resolve()
     assert result["native"] == {"cmd": [FOUREYES, "serve"], "root_dir_is_function": True}
     assert "claude-code" in result["unreviewed_message"]
+    # No settings: severity follows the policy, low risk a hint, high risk a warning (as
+    # in the VS Code e2e and with the JetBrains template's settings).
+    assert result["unreviewed_severity"] == HINT
+    assert result["high_risk"] == {"lnum": first, "end_lnum": last, "severity": WARN}
     assert any(t.startswith("Request senior review") for t in result["actions_offered"])
     # An approval covers exactly the text approved: the edit voided it for line 7.
     assert result["after_edit_code"] == "ai-review-requested"
@@ -109,6 +124,8 @@ def test_review_flow_in_neovim(nvim: str, workspace: GitRepo) -> None:
         {"file": "app.py", "lnum": 5, "end_lnum": 11, "text": "review-requested · claude-code",
          "type": "I"},
         {"file": "other.py", "lnum": 2, "end_lnum": 3, "text": "unreviewed · codex", "type": "I"},
+        {"file": "retry.py", "lnum": first, "end_lnum": last, "text": "unreviewed · claude-code",
+         "type": "I"},
     ]  # fmt: skip
     assert result["quickfix_window_open"] is True
     # The approval made in the editor is in the ledger, by the second person; the edit

@@ -22,10 +22,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from conftest import RUNNING_IN_CI
+from foureyes.lsp.settings import parse_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIENT = ROOT / "vscode-client"
@@ -46,6 +48,52 @@ CODE_SERVER = CODE_SERVER_DIR / "node_modules" / ".bin" / "code-server"
 CHROMIUM = os.environ.get("FOUREYES_E2E_CHROMIUM", "/usr/bin/chromium")
 E2E_SECONDS = 240  # the hard limit for the browser run; it normally takes 30-40 s
 INSTALL_SECONDS = 900  # code-server: about 75 s with a cold npm cache, 35 s warm
+
+
+E2E = CLIENT / "e2e" / "run.mjs"
+SEVERITY_KEYS = {"unreviewed", "reviewRequested", "partiallyApproved", "changesRequested"}
+
+
+def e2e_region() -> tuple[str, str, int, int]:
+    """The AI region of the VS Code end-to-end test: (path, text, first line, last line),
+    read from run.mjs, so the Neovim and JetBrains tests check the very same region."""
+    source = E2E.read_text(encoding="utf-8")
+    app = re.search(r"^const APP = `(.*?)`;$", source, re.DOTALL | re.MULTILINE)
+    region = re.search(r"^const REGION = \{ start: (\d+), end: (\d+) \};", source, re.MULTILINE)
+    opened = re.search(r"openFile\('([^']+)'\)", source)
+    assert app and region and opened, "run.mjs no longer has APP, REGION and openFile(...)"
+    text = app.group(1).replace("\\`", "`")
+    assert "\\" not in text and "${" not in text, "APP is no longer a plain template literal"
+    return opened.group(1), text, int(region.group(1)), int(region.group(2))
+
+
+def vscode_default_section() -> dict[str, Any]:
+    """The `foureyes` section as the extension sends it when nobody set anything: every
+    key of package.json's configuration at its default, nested at its dots."""
+    package = json.loads((CLIENT / "package.json").read_text(encoding="utf-8"))
+    section: dict[str, Any] = {}
+    for key, spec in package["contributes"]["configuration"]["properties"].items():
+        *parents, leaf = key.removeprefix("foureyes.").split(".")
+        node = section
+        for parent in parents:
+            node = node.setdefault(parent, {})
+        node[leaf] = spec.get("default")
+    return section
+
+
+def test_vscode_severity_defaults_follow_the_policy() -> None:
+    """VS Code sends its whole section, defaults included: those must override nothing,
+    so the policy's [severity] table decides, as in Neovim and the JetBrains template."""
+    section = vscode_default_section()
+    assert set(section["severity"]) == SEVERITY_KEYS
+    assert set(section["severity"].values()) == {"policy"}
+    settings, problems = parse_settings(section)
+    assert problems == []
+    assert dict(settings.severity) == {}  # no override: the policy's severity by risk level
+    assert settings.docs_url is None  # the docs shipped with the server
+    # A value the user picks still overrides the policy for that review state.
+    picked, problems = parse_settings({**section, "severity": {"unreviewed": "hint"}})
+    assert problems == [] and len(picked.severity) == 1
 
 
 def _in_ci() -> bool:

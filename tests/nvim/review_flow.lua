@@ -3,8 +3,10 @@
 -- an edit to an approved line brings the flag back, and :FourEyes queue lists it.
 --
 -- The repository (made by tests/test_nvim.py) has app.py with lines 5-11 recorded as
--- written by claude-code, other.py lines 2-3 by codex, and dana@example.com as git's
--- user. Uses setup()'s default start: vim.lsp.config + vim.lsp.enable on 0.11+.
+-- written by claude-code, other.py lines 2-3 by codex, the VS Code end-to-end test's
+-- high-risk file ($FOUREYES_HIGH_RISK) and dana@example.com as git's user. Uses
+-- setup()'s default start (vim.lsp.config + vim.lsp.enable on 0.11+) and no settings:
+-- severities follow the policy.
 local here = debug.getinfo(1, 'S').source:sub(2):match('(.*/)')
 local H = dofile(here .. 'helpers.lua')
 
@@ -33,6 +35,7 @@ end)
 local flagged = H.diagnostics(bufnr)[1]
 H.check(flagged.lnum == 4 and flagged.end_lnum == 10, 'the diagnostic should cover lines 5-11')
 result.unreviewed_message = flagged.message
+result.unreviewed_severity = flagged.severity
 
 -- 2. The author requests review through the code action (Neovim resolves the action,
 -- whose command the server leaves out for clients that resolve, then executes it).
@@ -85,5 +88,16 @@ for _, item in ipairs(vim.fn.getqflist()) do
   })
 end
 result.quickfix_window_open = vim.fn.getqflist({ winid = 0 }).winid ~= 0
+
+-- 6. The high-risk region the VS Code and JetBrains tests check too: with no settings,
+-- its severity is the policy's for high risk.
+vim.cmd.edit(vim.fn.fnameescape(H.env.repo .. '/' .. assert(os.getenv('FOUREYES_HIGH_RISK'))))
+local risky = vim.api.nvim_get_current_buf()
+H.wait_for('a diagnostic on the high-risk region', function()
+  local found = H.diagnostics(risky)
+  return #found == 1 and found[1].code == 'ai-unreviewed' and found[1].message:find('high risk') ~= nil
+end)
+local high = H.diagnostics(risky)[1]
+result.high_risk = { lnum = high.lnum + 1, end_lnum = high.end_lnum + 1, severity = high.severity }
 
 H.finish(result)

@@ -25,7 +25,7 @@ M.defaults = {
   -- The server's `foureyes` settings section, e.g.
   -- { severity = { unreviewed = 'warning' }, codeLens = true }. Severity keys, one per
   -- review state: unreviewed, reviewRequested, partiallyApproved, changesRequested;
-  -- the server validates them, and an unset one follows the policy's risk levels.
+  -- the server validates them; an unset one (or 'policy') follows the policy's risk levels.
   settings = {},
   -- true: vim.lsp.config + vim.lsp.enable (Neovim 0.11+); false: a FileType
   -- autocommand calling vim.lsp.start (0.8+). nil picks the native way when available.

@@ -16,6 +16,7 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec
 
+import foureyes
 from foureyes.lru import Lru
 from foureyes.lsp.settings import SEVERITY_NAMES, Settings
 from foureyes.model import (
@@ -30,7 +31,9 @@ from foureyes.model import (
 from foureyes.untrusted import markdown_code, markdown_text, one_line
 
 SOURCE = "foureyes"
-_DOCS = Path(__file__).resolve().parents[3] / "docs" / "diagnostics.md"
+# Shipped inside the package (pyproject.toml's package data: a link to docs/diagnostics.md
+# in a checkout, the file itself in a wheel), so the link exists for every install.
+_DOCS = Path(foureyes.__file__).resolve().parent / "docs" / "diagnostics.md"
 
 _STATE_WORDS = {
     ReviewState.UNREVIEWED: "not reviewed",

@@ -2,6 +2,11 @@
 
 Invalid values fall back to their defaults with a message naming the key, so a typo
 in settings.json never takes the server down. Must not know how settings arrive.
+
+A severity key overrides the policy only when it names a severity: "policy", an empty
+string, null or a missing key all leave the region's severity to the policy's
+`[severity]` table. Clients send their defaults (VS Code sends every key of its section,
+LSP4IJ the template's settings.json), so their defaults must be "policy".
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ _SEVERITIES: Mapping[str, types.DiagnosticSeverity | None] = {
     "hint": types.DiagnosticSeverity.Hint,
     "off": None,
 }
+FOLLOW_POLICY = "policy"  # a severity value that overrides nothing
 _STATE_KEYS: Mapping[str, ReviewState] = {
     "unreviewed": ReviewState.UNREVIEWED,
     "reviewRequested": ReviewState.REVIEW_REQUESTED,
@@ -62,11 +68,15 @@ def parse_settings(raw: object) -> tuple[Settings, list[str]]:
             state = _STATE_KEYS.get(str(key))
             if state is None:
                 problems.append(f"foureyes.severity.{key} is not a known review state; ignored")
-            elif not isinstance(value, str) or value.lower() not in _SEVERITIES:
-                allowed = ", ".join(sorted(_SEVERITIES))
+            elif value is None or (
+                isinstance(value, str) and value.strip().lower() in {"", FOLLOW_POLICY}
+            ):
+                continue  # the policy's severity for the region's risk level decides
+            elif not isinstance(value, str) or value.strip().lower() not in _SEVERITIES:
+                allowed = ", ".join([FOLLOW_POLICY, *sorted(_SEVERITIES)])
                 problems.append(f"foureyes.severity.{key} must be one of {allowed}; ignored")
             else:
-                severity[state] = _SEVERITIES[value.lower()]
+                severity[state] = _SEVERITIES[value.strip().lower()]
     else:
         problems.append("foureyes.severity must be an object; ignored")
     code_lens = _flag(raw, "codeLens", True, problems)
