@@ -197,8 +197,7 @@ def _load(path: Path) -> dict[str, Any]:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise UsageError(
-            f"{path} is not valid JSON ({error.msg}, line {error.lineno} column {error.colno}); "
-            "foureyes will not overwrite it",
+            f"{path} is not valid JSON ({error}); foureyes will not overwrite it",
             "fix the file (or move it away) and run the command again",
         ) from None
     if not isinstance(data, dict):

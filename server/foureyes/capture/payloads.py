@@ -87,9 +87,9 @@ def _json(raw: bytes | str) -> dict[str, Any]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
-        raise PayloadError(
-            f"the payload is not JSON ({error.msg}, line {error.lineno} column {error.colno})"
-        ) from None
+        # str(error), not error.msg: the message ends in "at" and needs its position
+        # ("Unterminated string starting at: line 1 column 13 (char 12)").
+        raise PayloadError(f"the payload is not JSON ({error})") from None
     except (RecursionError, ValueError):
         raise PayloadError("the payload is not JSON that can be read") from None
     if not isinstance(data, dict):
