@@ -18,6 +18,7 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_ENVIRONMENT = 3
+EXIT_REFUSED = 4
 
 EXIT_CODES_HELP = """\
 exit codes:
@@ -28,6 +29,13 @@ exit codes:
   3  environment: not inside a git repository, git missing, git identity not set,
      ledger not writable
 """
+REFUSED_HELP = """\
+  4  refused: a review rule forbids the action (four eyes, only seniors approve,
+     signing required); the message names the rule
+"""
+# `foureyes --help` lists every code any command can exit with; a command's own
+# --help lists those it can (the review commands add 4).
+PROGRAM_EXIT_CODES_HELP = EXIT_CODES_HELP + REFUSED_HELP
 
 Subcommands = Any  # argparse's private _SubParsersAction
 Handler = Callable[[argparse.Namespace], int]

@@ -22,12 +22,14 @@ from collections.abc import Sequence
 
 from foureyes import __version__
 from foureyes.cli.commands import BY_NAME, COMMANDS
-from foureyes.cli.common import EXIT_CODES_HELP, EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE
+from foureyes.cli.common import EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE, PROGRAM_EXIT_CODES_HELP
 from foureyes.errors import FoureyesError, UsageError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     words = sys.argv[1:] if argv is None else list(argv)
+    if words and not words[0].startswith("-") and words[0] not in BY_NAME:
+        return unknown_command(words[0])
     command = command_in(words)
     # Only the top-level help shows the other commands (listing them costs a parser
     # each, about 4 ms), and it cannot be asked for once the command is the first word.
@@ -53,6 +55,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
 
 
+def unknown_command(word: str) -> int:
+    """A mistyped command (`foureyes stauts`): name the closest commands, as git does."""
+    import difflib  # here: only a typo pays for it, never an agent hook's process
+
+    close = difflib.get_close_matches(word, list(BY_NAME), n=3, cutoff=0.6)
+    if close:
+        hint = "did you mean " + " or ".join(f"`foureyes {name}`" for name in close) + "?"
+    else:
+        hint = "`foureyes --help` lists the commands"
+    print(f"foureyes: {UsageError(f'{word!r} is not a foureyes command', hint)}", file=sys.stderr)
+    return EXIT_USAGE
+
+
 def command_in(words: Sequence[str]) -> str | None:
     """The command argparse will run for these words: the first one that is not an option.
 
@@ -74,7 +89,7 @@ def build_parser(command: str | None = None, *, others: bool = True) -> argparse
         prog="foureyes",
         description="Four-eyes review for AI-written code: which lines an agent wrote, "
         "and whether a senior engineer reviewed them.",
-        epilog=EXIT_CODES_HELP,
+        epilog=PROGRAM_EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"foureyes {__version__}")
