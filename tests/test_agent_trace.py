@@ -116,10 +116,10 @@ def test_import_the_reference_implementations_shape(repo: GitRepo) -> None:
     )
     result = repo.foureyes("import", "--agent-trace")
     assert result.code == 0, result.err
-    assert "imported 1 claims for 1 files" in result.out
+    assert "imported 1 claim for 1 file" in result.out
     assert contributors(repo, "src/app.py") == {4: "ai", 5: "ai", 6: "ai"}
     again = repo.foureyes("import", "--agent-trace")
-    assert "imported 0 claims for 0 files" in again.out and "1 imported before" in again.out
+    assert "imported 0 claims for 0 files" in again.out and "1 range imported before" in again.out
     claims = [
         json.loads(x) for x in (repo.root / ".foureyes/ledger.jsonl").read_text().splitlines()
     ]
@@ -340,10 +340,12 @@ def test_export_to_a_file_then_import_elsewhere(repo: GitRepo, tmp_path: Path) -
     assert repo.foureyes("mark", "--ai", "a.py:2-3", "--agent", "codex").code == 0
     repo.commit("Claims")
     out = repo.foureyes("export", "--agent-trace", "--output", "out/traces.jsonl")
-    assert out.code == 0 and "wrote 1 Agent Trace records" in out.err
+    assert out.code == 0 and "wrote 1 Agent Trace record to" in out.err
     # Our own export is never imported back into the same ledger...
     again = repo.foureyes("import", "--agent-trace", "out/traces.jsonl")
     assert "imported 0 claims" in again.out
+    # ...and says why, instead of a bare "imported 0 claims" (issue 14).
+    assert "1 range exported by foureyes itself, so already in the ledger" in again.out
     # ...but another tool reading it sees the ranges.
     [item] = read_traces(repo.root / "out/traces.jsonl").ranges
     assert (item.start, item.end, item.tool) == (2, 3, "foureyes")

@@ -69,7 +69,8 @@ def test_run_claims_what_the_script_changed_and_nothing_else(repo: GitRepo) -> N
     replaced = {(c["path"], c["anchor"]["line"]): c["replaced"] for c in claims}
     assert replaced[("app.py", 5)] == 2  # two lines rewritten
     assert replaced[("pkg/fresh.py", 1)] == 0
-    assert "notes.txt: 1 line(s) removed" in done.stderr
+    assert "notes.txt: 1 line removed" in done.stderr
+    assert "claimed app.py: 5 lines as AI (x; replaced 2 lines)" in done.stderr
 
 
 def test_a_human_edit_before_run_is_never_claimed(repo: GitRepo) -> None:
@@ -111,7 +112,7 @@ def test_checkpoint_begin_end_by_hand(repo: GitRepo) -> None:
     repo.write("app.py", repo.read("app.py") + "tail_value = compute_tail(1, scale=2)\n")
     ended = repo.foureyes("checkpoint", "end")
     assert ended.code == 0, ended.err
-    assert "claimed app.py: 1 lines as AI (aider" in ended.out
+    assert "claimed app.py: 1 line as AI (aider; nothing replaced)" in ended.out
     assert ai_lines(repo, "app.py") == [21]
     assert ledger_events(repo)[0]["model"] == "deepseek"
     none_open = repo.foureyes("checkpoint", "end")
@@ -268,3 +269,22 @@ def test_run_inside_an_open_checkpoint_leaves_it_open(repo: GitRepo) -> None:
     ended = repo.foureyes("checkpoint", "end")
     assert ended.code == 0  # the outer checkpoint saw the same changes
     assert {c["agent"] for c in ledger_events(repo)} == {"x", "outer"}
+
+
+def test_hints_about_a_named_checkpoint_name_it(repo: GitRepo) -> None:
+    """Issue 14: the hint said `checkpoint end`, which ends the default checkpoint."""
+    setup(repo)
+    assert repo.foureyes("checkpoint", "begin", "--agent", "a", "--name", "one").code == 0
+    again = repo.foureyes("checkpoint", "begin", "--agent", "a", "--name", "one")
+    assert again.code == 2
+    assert "`foureyes checkpoint end --name one`" in again.err
+    assert "`foureyes checkpoint begin --agent a --name one --restart`" in again.err
+    missing = repo.foureyes("checkpoint", "end", "--name", "two")
+    assert missing.code == 2
+    assert "`foureyes checkpoint begin --agent NAME --name two`" in missing.err
+    not_open = repo.foureyes("checkpoint", "discard", "--name", "two")
+    assert not_open.code == 2 and "--name two" in not_open.err
+    # The default checkpoint needs no --name.
+    assert repo.foureyes("checkpoint", "begin", "--agent", "a").code == 0
+    default = repo.foureyes("checkpoint", "begin", "--agent", "a")
+    assert "`foureyes checkpoint end` to record" in default.err

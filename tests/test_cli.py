@@ -207,3 +207,76 @@ def test_text_that_is_not_utf8_is_an_error_not_replacement_characters(repo: GitR
     (repo.root / "latin.py").write_bytes("name = 'Jos\xe9'\n".encode("latin-1"))
     result = repo.foureyes("mark", "--ai", "latin.py:1", "--agent", "codex")
     assert result.code == 2 and "latin.py is not valid UTF-8" in result.err
+
+
+# --- issue 14's papercuts: each message says what it means ---------------------------------
+
+
+def test_counts_are_plural_only_when_they_should_be_and_one_line_ranges_have_no_dash(
+    repo: GitRepo,
+) -> None:
+    repo.write("a.py", "first = 1\nsecond = 2\nthird = 3\n")
+    marked = repo.foureyes("mark", "--ai", "a.py:2", "--agent", "aider")
+    assert marked.out == "marked a.py:2 as AI (aider)\n"
+    status = repo.foureyes("status").out
+    assert status.startswith("a.py:2  ") and "; 1 line; " in status
+    assert "1 lines" not in status and "a.py:2-2" not in status
+    outside = repo.foureyes("mark", "--ai", "a.py:2-4")
+    assert "a.py:2-4 is outside the file, which has 3 lines" in outside.err
+    repo.commit("start")
+    assert repo.foureyes("checkpoint", "begin", "--agent", "aider").code == 0
+    repo.write("a.py", "first = 1\nsecond = 2\nthird = 33\n")
+    ended = repo.foureyes("checkpoint", "end")
+    assert ended.out == "claimed a.py: 1 line as AI (aider; replaced 1 line)\n"
+
+
+def test_a_malformed_payload_keeps_jsons_whole_message(repo: GitRepo) -> None:
+    result = repo.foureyes_process("record", "--agent", "claude-code", "--strict",
+                                   stdin='{"tool_name": "Wri')  # fmt: skip
+    assert result.code == 2
+    assert "Unterminated string starting at: line 1 column 15 (char 14)" in result.err
+    repo.write(".claude/settings.json", '{"hooks": {')
+    broken = repo.foureyes("hooks", "install", "claude-code")
+    assert broken.code == 2
+    assert "(Expecting property name enclosed in double quotes: line 1 column 12" in broken.err
+
+
+def test_top_level_help_lists_every_exit_code(repo: GitRepo) -> None:
+    result = repo.foureyes_process("--help")
+    assert result.code == 0
+    assert "  4  refused: a review rule forbids the action" in result.out
+
+
+def test_a_line_past_the_end_of_the_file_is_named_as_such(repo: GitRepo) -> None:
+    repo.write("a.py", "first = 1\nsecond = 2\nthird = 3\n")
+    repo.foureyes("mark", "--ai", "a.py:1-2", "--agent", "aider")
+    repo.git("config", "user.email", "sam@example.com")
+    for command in ("approve", "reject", "request-review", "review-packet"):
+        result = repo.foureyes(command, "a.py:9999")
+        assert result.code == 2, command
+        assert "a.py:9999 is past the end of the file (3 lines)" in result.err, command
+    inside = repo.foureyes("approve", "a.py:3")  # inside the file, not an AI line
+    assert inside.code == 2 and "not inside an AI-written region" in inside.err
+
+
+def test_a_mistyped_command_gets_a_suggestion(repo: GitRepo) -> None:
+    for run in (repo.foureyes, repo.foureyes_process):
+        result = run("stauts")
+        assert result.code == 2
+        assert "'stauts' is not a foureyes command" in result.err
+        assert "did you mean `foureyes status`?" in result.err
+    unknown = repo.foureyes("xyzzy")
+    assert unknown.code == 2 and "`foureyes --help` lists the commands" in unknown.err
+
+
+def test_text_blame_shows_a_confidence_below_one(repo: GitRepo) -> None:
+    repo.write("a.py", "first = 1\n")
+    repo.commit("start")
+    repo.write("a.py", "first = 1\nsecond = compute_second(2, scale=3)\n")
+    repo.commit("Agent\n\nCo-authored-by: Claude <noreply@anthropic.com>")
+    lines = repo.foureyes("blame", "a.py").out.splitlines()
+    assert " 60% " in lines[1] and "60%" not in lines[0]
+    # Certain claims show no column at all.
+    repo.write("b.py", "only = 1\n")
+    repo.foureyes("mark", "--ai", "b.py:1", "--agent", "aider")
+    assert "%" not in repo.foureyes("blame", "b.py").out

@@ -150,7 +150,7 @@ def test_text_output_when_nothing_is_ai(repo: GitRepo) -> None:
     repo.commit("Start")
     result = repo.foureyes("scan")
     assert result.code == 0, result.err
-    assert "Scanned 1 files, 3 lines" in result.out
+    assert "Scanned 1 file, 3 lines" in result.out
     assert "AI-written: 0 lines (0.0%)" in result.out
 
 

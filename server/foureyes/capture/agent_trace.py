@@ -264,6 +264,7 @@ def murmur3_32(data: bytes, seed: int = 0) -> int:
 class ImportResult:
     claims: list[AnchoredClaim] = field(default_factory=list)
     already: int = 0  # ranges imported before
+    own: int = 0  # ranges foureyes itself exported: their claims are in the ledger already
     notes: list[str] = field(default_factory=list)
 
 
@@ -282,7 +283,8 @@ def import_traces(repo: Repository, source: Path) -> ImportResult:
     identity = None
     for item in traces.ranges:
         if item.tool == TOOL_NAME:
-            continue  # our own export: those claims are in the ledger already
+            result.own += 1  # our own export: those claims are in the ledger already
+            continue
         where = f"{item.path}:{item.start}-{item.end} (record {item.record_id})"
         path = _repo_path(repo, item.path)
         if path is None:

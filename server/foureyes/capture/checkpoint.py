@@ -39,6 +39,7 @@ from foureyes.initialise import append_claims, initialise
 from foureyes.ledger import new_id, now
 from foureyes.model import AiAuthorship
 from foureyes.repo import FOUREYES_DIR, MAX_FILE_BYTES, Repository
+from foureyes.wording import count
 
 SOURCE = "checkpoint"
 # A checkpoint knows exactly what changed between begin and end, but not who changed
@@ -268,6 +269,12 @@ def _snapshot_from(data: dict[str, Any]) -> Snapshot:
 # --- begin and end ------------------------------------------------------------------------
 
 
+def name_option(name: str) -> str:
+    """The `--name` option that names this checkpoint in a command a hint suggests: a
+    hint that drops it would act on the default checkpoint, not this one."""
+    return "" if name == DEFAULT_NAME else f" --name {name}"
+
+
 def check_name(name: str) -> str:
     if not _NAME.match(name):
         raise UsageError(
@@ -293,11 +300,12 @@ def begin(
     store = Store(repo)
     existing = load(repo, name)
     if existing is not None and not restart:
+        named = name_option(name)
         raise UsageError(
             f"checkpoint {name!r} is already open (agent {existing.agent}, since "
             f"{existing.started.isoformat(timespec='seconds')})",
-            "run `foureyes checkpoint end` to record it first, or `foureyes checkpoint "
-            "begin --restart` to drop it and snapshot again",
+            f"run `foureyes checkpoint end{named}` to record it first, or `foureyes "
+            f"checkpoint begin --agent {agent}{named} --restart` to drop it and snapshot again",
         )
     initialise(repo)  # makes .foureyes/ and ignores its cache/ folder
     previous = _last_seen(store)
@@ -367,7 +375,8 @@ def end(
     if checkpoint is None:
         raise UsageError(
             f"no checkpoint {name!r} is open",
-            "start one with `foureyes checkpoint begin --agent NAME` before the agent acts",
+            f"start one with `foureyes checkpoint begin --agent NAME{name_option(name)}` "
+            "before the agent acts",
         )
     if agent or model:
         checkpoint = Checkpoint(
@@ -407,7 +416,8 @@ def _compare(
         if old is None:
             return None
         removed = len(lines_of(normalise(_text(store.get(old.digest)))))
-        notes.append(f"{path}: deleted ({removed} lines); a deletion leaves no line to claim")
+        gone = count(removed, "line")
+        notes.append(f"{path}: deleted ({gone}); a deletion leaves no line to claim")
         return FileChange(path, removed=removed, deleted=True)
     if old is not None and old.digest == new.digest:
         return None
@@ -423,7 +433,8 @@ def _compare(
         kept = sum(run.end - run.start + 1 for run in runs)
         removed = len(lines_of(normalise(before_text))) - (len(split_lines(after_text)) - kept)
     if not runs and removed:
-        notes.append(f"{path}: {removed} line(s) removed; a deletion leaves no line to claim")
+        gone = count(removed, "line")
+        notes.append(f"{path}: {gone} removed; a deletion leaves no line to claim")
     return FileChange(path, runs=runs, removed=max(removed, 0), created=old is None)
 
 

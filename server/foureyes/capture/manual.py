@@ -16,6 +16,7 @@ from foureyes.initialise import append_claims
 from foureyes.ledger import new_id, now
 from foureyes.model import AiAuthorship, AnchoredClaim, HumanAuthorship
 from foureyes.repo import Repository
+from foureyes.wording import count, span
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +28,7 @@ class LineRange:
     end: int
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.start}-{self.end}"
+        return span(self.path, self.start, self.end)
 
 
 def mark(
@@ -55,7 +56,7 @@ def mark(
         lines = split_lines(text if text is not None else repo.read_text(line_range.path))
         if not 1 <= line_range.start <= line_range.end <= len(lines):
             raise UsageError(
-                f"{line_range} is outside the file, which has {len(lines)} lines",
+                f"{line_range} is outside the file, which has {count(len(lines), 'line')}",
                 "give lines as PATH:START-END with 1 <= START <= END <= the file's length",
             )
         anchor = make_anchor(lines, line_range.start, line_range.end)

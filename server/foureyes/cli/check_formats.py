@@ -18,6 +18,7 @@ from foureyes.cli.review_common import region_review_json, where
 from foureyes.ledger import LedgerProblem
 from foureyes.review.gate import Base, Finding, LedgerChange, Unchecked
 from foureyes.untrusted import one_line
+from foureyes.wording import count
 
 SARIF_SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -72,7 +73,7 @@ def text(verdict: Verdict) -> str:
         out.append(
             f"{mark}  {one_line(where(region))}  {region.risk.level.value} risk, "
             f"{region.review.state.value}, {region.review.approvals} of "
-            f"{region.review.approvals_required} approvals  [{region.id}]"
+            f"{count(region.review.approvals_required, 'approval')}  [{region.id}]"
         )
         out += [f"  - {one_line(reason)}" for reason in finding.reasons]
         out.append(f"  can approve: {one_line(finding.may_approve)}")

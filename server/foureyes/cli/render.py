@@ -11,13 +11,17 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from foureyes.anchor import split_lines
-from foureyes.model import AiAuthorship, Contributor, FileReport, Region
+from foureyes.model import AiAuthorship, Contributor, FileReport, LineAuthorship, Region
 from foureyes.untrusted import code_line, one_line
+from foureyes.wording import count, span
 
 
 def render_blame(report: FileReport, text: str, out: TextIO) -> None:
     region_of = {line: r for r in report.regions for line in range(r.start_line, r.end_line + 1)}
     width = len(str(len(report.lines)))
+    # A guess (a commit trailer, a trace record, a fuzzy placement) must not read as
+    # certain: its confidence gets a column, present only when some line needs it.
+    guessed = any(_confidence(verdict) for verdict in report.lines)
     for verdict, content in zip(report.lines, split_lines(text), strict=False):
         claim = verdict.claim
         agent = model = when = state = ""
@@ -28,10 +32,19 @@ def render_blame(report: FileReport, text: str, out: TextIO) -> None:
         region = region_of.get(verdict.line)
         if region is not None and verdict.contributor is not Contributor.UNKNOWN:
             state = region.review.state.value
+        sure = f"{_confidence(verdict):>4} " if guessed else ""
         out.write(
             f"{verdict.line:>{width}} {verdict.contributor.value:<7} {agent[:14]:<14} "
-            f"{model[:16]:<16} {when:<10} {state:<18} | {code_line(content)}\n"
+            f"{model[:16]:<16} {when:<10} {sure}{state:<18} | {code_line(content)}\n"
         )
+
+
+def _confidence(verdict: LineAuthorship) -> str:
+    """The claim's confidence as a percentage when it is below 1, else ""."""
+    claim = verdict.claim
+    if isinstance(claim, AiAuthorship) and claim.confidence < 1.0:
+        return f"{claim.confidence:.0%}"
+    return ""
 
 
 def describe_region(region: Region) -> str:
@@ -39,7 +52,7 @@ def describe_region(region: Region) -> str:
     who = ", ".join(one_line(agent) for agent in region.agents) or "unknown agent"
     if region.models:
         who += f" ({', '.join(one_line(model) for model in region.models)})"
-    lines = f"{len(region.lines)} lines"
+    lines = count(len(region.lines), "line")
     if region.mixed_lines:
         lines += f", {region.mixed_lines} changed by a person"
     approvals = f"{review.approvals}/{review.approvals_required} approvals"
@@ -70,4 +83,4 @@ def render_status(reports: Sequence[FileReport], out: TextIO) -> None:
 
 
 def _where(region: Region) -> str:
-    return one_line(f"{region.path}:{region.start_line}-{region.end_line}")
+    return one_line(span(region.path, region.start_line, region.end_line))

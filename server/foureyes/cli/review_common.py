@@ -11,7 +11,14 @@ import re
 import sys
 from typing import Any
 
-from foureyes.cli.common import EXIT_CODES_HELP, Handler, Subcommands, add_command
+from foureyes.anchor import split_lines
+from foureyes.cli.common import (
+    EXIT_REFUSED,
+    PROGRAM_EXIT_CODES_HELP,
+    Handler,
+    Subcommands,
+    add_command,
+)
 from foureyes.engine import Engine
 from foureyes.errors import UsageError
 from foureyes.model import Region
@@ -19,14 +26,9 @@ from foureyes.report_json import region_json
 from foureyes.review.actions import ReviewRefused, region_at, region_by_id
 from foureyes.review.policy import PolicyError
 from foureyes.untrusted import one_line
+from foureyes.wording import count, span
 
-EXIT_REFUSED = 4
-
-REVIEW_EXIT_HELP = (
-    EXIT_CODES_HELP
-    + "  4  refused: a review rule forbids the action (four eyes, only seniors approve,\n"
-    "     signing required); the message names the rule\n"
-)
+REVIEW_EXIT_HELP = PROGRAM_EXIT_CODES_HELP  # the review commands can be refused (4)
 
 _PATH_LINE = re.compile(r"^(?P<path>.+):(?P<line>\d+)$")
 
@@ -61,11 +63,22 @@ def find_region(engine: Engine, argument: str) -> Region:
     if line < 1:
         raise UsageError(f"{argument!r}: lines count from 1")
     path = engine.repo.relpath(found["path"])
+    _inside_file(engine, path, line)
     return region_at(engine, path, line)
 
 
+def _inside_file(engine: Engine, path: str, line: int) -> None:
+    """A line past the end is a typo, not a line without AI code: say which it is."""
+    total = len(split_lines(engine.repo.read_text(path)))
+    if line > total:
+        raise UsageError(
+            f"{path}:{line} is past the end of the file ({count(total, 'line')})",
+            f"`foureyes blame {path}` shows each line and who wrote it",
+        )
+
+
 def where(region: Region) -> str:
-    return f"{region.path}:{region.start_line}-{region.end_line}"
+    return span(region.path, region.start_line, region.end_line)
 
 
 def refused(error: ReviewRefused) -> int:

@@ -40,6 +40,7 @@ from foureyes.model import (
 )
 from foureyes.review import notify, rules, signing
 from foureyes.review.policy import Policy, PolicyError
+from foureyes.wording import span
 
 _log = logging.getLogger("foureyes.review")
 
@@ -164,7 +165,7 @@ def approve(
     """Approve the region at `path:line`, signed when the approver has a signing key."""
     region = region_at(engine, path, line, text)
     identity = engine.repo.identity()
-    where = f"{path}:{region.start_line}-{region.end_line}"
+    where = span(path, region.start_line, region.end_line)
     refusal = approval_refusal(region, identity)
     if refusal:
         raise ReviewRefused(f"cannot approve {where}: {refusal}")
@@ -277,7 +278,7 @@ def request_changes(
     identity = engine.repo.identity()
     refusal = changes_refusal(region, identity)
     if refusal:
-        where = f"{path}:{region.start_line}-{region.end_line}"
+        where = span(path, region.start_line, region.end_line)
         raise ReviewRefused(f"cannot request changes to {where}: {refusal}")
     claim = ChangesRequested(
         id=new_id(), at=now(), by=identity, path=path, anchor=_anchor(engine, region, text),

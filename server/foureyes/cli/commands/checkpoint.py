@@ -14,6 +14,7 @@ from foureyes.capture import checkpoint
 from foureyes.cli.common import EXIT_OK, Subcommands, add_command
 from foureyes.errors import UsageError
 from foureyes.repo import Repository
+from foureyes.wording import count
 
 
 def register(commands: Subcommands) -> None:
@@ -43,11 +44,16 @@ def run(args: argparse.Namespace) -> int:
         )  # fmt: skip
         skipped = len(opened.snapshot.skipped)
         extra = f" ({skipped} binary or huge files skipped)" if skipped else ""
-        print(f"checkpoint {args.name!r} begun: {len(opened.snapshot.files)} files{extra}")
+        files = count(len(opened.snapshot.files), "file")
+        print(f"checkpoint {args.name!r} begun: {files}{extra}")
         return EXIT_OK
     if args.action == "discard":
         if not checkpoint.discard(repo, args.name):
-            raise UsageError(f"no checkpoint {args.name!r} is open")
+            raise UsageError(
+                f"no checkpoint {args.name!r} is open",
+                "nothing to discard: `foureyes checkpoint begin --agent NAME"
+                f"{checkpoint.name_option(args.name)}` opens one",
+            )
         print(f"checkpoint {args.name!r} discarded; nothing recorded")
         return EXIT_OK
     result = checkpoint.end(repo, args.name, agent=args.agent, model=args.model)
@@ -63,9 +69,17 @@ def print_result(result: checkpoint.CheckpointResult, stream: TextIO | None = No
         lines = sum(run.end - run.start + 1 for run in change.runs)
         if not lines:
             continue
-        what = "new file" if change.created else f"{change.removed} replaced"
-        print(f"claimed {change.path}: {lines} lines as AI ({agent}; {what})", file=out)
+        what = _what_it_replaced(change)
+        print(f"claimed {change.path}: {count(lines, 'line')} as AI ({agent}; {what})", file=out)
     if not result.claims:
         print("nothing to claim: no text file gained or changed a line", file=out)
     for note in result.notes:
         print(f"foureyes: note: {note}", file=sys.stderr)
+
+
+def _what_it_replaced(change: checkpoint.FileChange) -> str:
+    if change.created:
+        return "new file"
+    if change.removed:
+        return f"replaced {count(change.removed, 'line')}"
+    return "nothing replaced"

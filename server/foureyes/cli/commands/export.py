@@ -12,6 +12,7 @@ from foureyes.cli.common import EXIT_OK, Subcommands, add_command, warn_about
 from foureyes.engine import Engine
 from foureyes.errors import UsageError
 from foureyes.repo import Repository
+from foureyes.wording import count
 
 
 def register(commands: Subcommands) -> None:
@@ -40,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         # Appended, as producers of traces.jsonl do; each record has its own id.
         with target.open("a", encoding="utf-8") as handle:
             handle.write(text)
-        print(f"wrote {len(records)} Agent Trace records to {target}", file=sys.stderr)
+        print(f"wrote {count(len(records), 'Agent Trace record')} to {target}", file=sys.stderr)
     else:
         sys.stdout.write(text)
     return EXIT_OK

@@ -14,6 +14,7 @@ from foureyes.capture.agent_trace import DEFAULT_PATH, import_traces
 from foureyes.cli.common import EXIT_OK, Subcommands, add_command
 from foureyes.errors import UsageError
 from foureyes.repo import Repository
+from foureyes.wording import count
 
 
 def register(commands: Subcommands) -> None:
@@ -41,7 +42,15 @@ def run(args: argparse.Namespace) -> int:
     result = import_traces(repo, source)
     for note in result.notes:
         print(f"foureyes: note: {note}", file=sys.stderr)
-    files = len({claim.path for claim in result.claims})
-    already = f"; {result.already} imported before" if result.already else ""
-    print(f"imported {len(result.claims)} claims for {files} files from {source}{already}")
+    files = count(len({claim.path for claim in result.claims}), "file")
+    said = [f"imported {count(len(result.claims), 'claim')} for {files} from {source}"]
+    if result.already:
+        said.append(f"{count(result.already, 'range')} imported before")
+    if result.own:
+        # Otherwise "imported 0 claims" from foureyes' own export reads as a failure.
+        said.append(
+            f"{count(result.own, 'range')} exported by foureyes itself, so already in the "
+            "ledger (export writes the ledger's claims out; import is for other tools' records)"
+        )
+    print("; ".join(said))
     return EXIT_OK

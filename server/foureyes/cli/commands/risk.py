@@ -12,6 +12,7 @@ from foureyes.engine import Engine
 from foureyes.model import Risk
 from foureyes.repo import Repository
 from foureyes.risk.assess import RegionInput
+from foureyes.wording import span
 
 
 def register(commands: Subcommands) -> None:
@@ -57,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
     for region_id, item, risk in results:
         last = item.first_line + len(item.lines) - 1
         label = f" ({region_id})" if region_id else ""
-        print(f"{path}:{item.first_line}-{last}{label}  risk {risk.score}/100, {risk.level.value}")
+        where = span(path, item.first_line, last)
+        print(f"{where}{label}  risk {risk.score}/100, {risk.level.value}")
         for reason in risk.top_reasons:
             where = f" [line {reason.start_line}]" if reason.start_line else ""
             cwe = f" ({reason.cwe})" if reason.cwe else ""

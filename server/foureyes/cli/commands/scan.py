@@ -17,6 +17,7 @@ from typing import TextIO
 from foureyes.capture.scan import FileSummary, ScanResult, discover_root, scan
 from foureyes.cli.common import EXIT_OK, Subcommands, add_command, print_json
 from foureyes.review.policy import PolicyLoader
+from foureyes.wording import count
 
 TOP_FILES = 10
 
@@ -81,12 +82,14 @@ def render(result: ScanResult, out: TextIO) -> None:
     ai_lines = int(totals["ai_lines"]) + int(totals["mixed_lines"])
     share = f"{100 * ai_lines / lines:.1f}%" if lines else "0%"
     out.write(
-        f"Scanned {totals['files']} files, {lines:,} lines in {result.seconds:.2f} s "
-        f"({result.resolved} resolved, {result.reused} unchanged since the last scan)\n"
+        f"Scanned {count(totals['files'], 'file')}, {count(lines, 'line')} in "
+        f"{result.seconds:.2f} s ({result.resolved} resolved, {result.reused} unchanged "
+        "since the last scan)\n"
     )
     out.write(
-        f"AI-written: {ai_lines:,} lines ({share}) in {totals['files_with_ai']} files, "
-        f"{totals['ai_blocks']} blocks; {totals['mixed_lines']} of them changed by a person\n"
+        f"AI-written: {count(ai_lines, 'line')} ({share}) in "
+        f"{count(totals['files_with_ai'], 'file')}, {count(totals['ai_blocks'], 'block')}; "
+        f"{totals['mixed_lines']:,} of them changed by a person\n"
     )
     for label, name in (("by source", "by_source"), ("by agent", "by_agent")):
         counts = totals[name]
@@ -94,7 +97,7 @@ def render(result: ScanResult, out: TextIO) -> None:
             shown = ", ".join(f"{k} {v:,}" for k, v in counts.items())
             out.write(f"  {label}: {shown}\n")
     if totals["human_lines"]:
-        out.write(f"Stated as written by a person: {totals['human_lines']:,} lines\n")
+        out.write(f"Stated as written by a person: {count(totals['human_lines'], 'line')}\n")
     review = totals["regions_by_review"]
     if review:
         shown = ", ".join(f"{v} {k}" for k, v in review.items())
@@ -105,9 +108,10 @@ def render(result: ScanResult, out: TextIO) -> None:
         out.write("Most AI-written files:\n")
         width = max(len(f.path) for f in ranked)
         for item in ranked:
-            out.write(f"  {item.path:<{width}}  {item.ai + item.mixed:>6} of {item.lines} lines\n")
+            of = count(item.lines, "line")
+            out.write(f"  {item.path:<{width}}  {item.ai + item.mixed:>6} of {of}\n")
     if result.skipped:
-        out.write(f"Skipped {len(result.skipped)} files (binary or over 8 MiB)\n")
+        out.write(f"Skipped {count(len(result.skipped), 'file')} (binary or over 8 MiB)\n")
 
 
 class _Bar:
