@@ -406,3 +406,22 @@ def test_base_main_behind_or_ahead_of_origin_main_uses_origin_main(
     diverged = project.foureyes("check", "--base", "main")
     assert diverged.code == 2 and "ambiguous" in diverged.err
     assert "refs/heads/main" in diverged.err and "refs/remotes/origin/main" in diverged.err
+
+
+def test_without_seniors_the_output_says_who_may_approve(repo: GitRepo) -> None:
+    """Issue 14: "0 of 2 senior approvals" next to "can approve: anyone"."""
+    repo.write("a.py", "\n".join(code_lines("a", 3)) + "\n")
+    repo.commit("start")
+    agent_writes(repo, "a.py", "ai")
+    result = repo.foureyes("check")
+    assert result.code == 1
+    assert "  - unreviewed: 0 of 1 approval required for low risk\n" in result.out
+    assert "senior approval" not in result.out
+    assert (
+        "  can approve: anyone but dana@example.com, who brought it in "
+        "(the policy names no seniors)\n" in result.out
+    )
+    assert "note: the policy names no seniors, so anyone's approval counts" in result.out
+    packet = repo.foureyes("review-packet", "a.py:4").out
+    assert "0 of 1 approval · " in packet and "senior approval" not in packet
+    assert "- May approve: anyone but the person who recorded the code" in packet

@@ -29,6 +29,7 @@ from foureyes.model import AnchoredClaim, Claim, Region, ReviewState
 from foureyes.repo import Repository
 from foureyes.review import codeowners
 from foureyes.review.policy import POLICY_FILE, PYPROJECT, Policy, PolicyError, load_policy
+from foureyes.wording import count
 
 # Where a base is looked for when none was asked for: (full ref name, name shown).
 _DEFAULT_BRANCHES = (
@@ -36,6 +37,12 @@ _DEFAULT_BRANCHES = (
     ("refs/remotes/origin/master", "origin/master"),
     ("refs/heads/main", "main"),
     ("refs/heads/master", "master"),
+)
+# Said once when approvals are counted while the policy names no seniors (review.seniors
+# is "*", its default): any person's approval counts, never one who brought the code in.
+NO_SENIORS = (
+    "the policy names no seniors, so anyone's approval counts except that of whoever "
+    "brought the code in; name them under [review] seniors in .foureyes.toml"
 )
 _COMMIT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _HEAD_RELATIVE = re.compile(r"HEAD(?:[~^][0-9]*)*")
@@ -613,10 +620,11 @@ def evaluate(regions: Iterable[Region], policy: Policy) -> list[Finding]:
 def reasons_for(region: Region) -> list[str]:
     review = region.review
     level = region.risk.level.value
-    reasons = [
-        f"{review.state.value}: {review.approvals} of {review.approvals_required} senior "
-        f"approval{'s' if review.approvals_required != 1 else ''} required for {level} risk"
-    ]
+    # With no seniors named, "senior approvals" next to "can approve: anyone" reads as
+    # a contradiction: say whose approvals count instead.
+    kind = "approval" if review.seniors.anyone else "senior approval"
+    required = count(review.approvals_required, kind)
+    reasons = [f"{review.state.value}: {review.approvals} of {required} required for {level} risk"]
     if review.state is ReviewState.CHANGES_REQUESTED:
         latest = max(review.changes_requested, key=lambda c: c.at, default=None)
         if latest is not None:
@@ -635,8 +643,11 @@ def reasons_for(region: Region) -> list[str]:
         )
     reasons.extend(reason.message for reason in region.risk.reasons)
     if region.mixed_lines:
+        one = region.mixed_lines == 1
+        changed = count(region.mixed_lines, "AI line")
         reasons.append(
-            f"{region.mixed_lines} AI line(s) were changed by a person and still need review"
+            f"{changed} {'was' if one else 'were'} changed by a person and still "
+            f"need{'s' if one else ''} review"
         )
     return reasons
 
@@ -646,10 +657,12 @@ def may_approve(region: Region) -> str:
     recorders = sorted({person.email for person in region.review.recorders})
     if seniors.anyone:
         who = "anyone"
-    elif seniors.entries:
-        who = ", ".join(seniors.entries)
-    else:
+        if recorders:
+            who += f" but {', '.join(recorders)}, who brought it in"
+        return f"{who} (the policy names no seniors)"
+    if not seniors.entries:
         return "nobody: the policy names no senior for this path"
+    who = ", ".join(seniors.entries)
     if recorders:
         who += f" (not {', '.join(recorders)}, who brought it in)"
     return who

@@ -122,6 +122,8 @@ def run(args: argparse.Namespace) -> int:
     if isinstance(files, Commit):
         unchecked.extend(gate.history_inputs_differ(repo, files))
     findings = gate.evaluate(regions, policy)
+    if any(finding.region.review.seniors.anyone for finding in findings):
+        notes.append(gate.NO_SENIORS)
     snapshot = engine.snapshot()
     # Whatever check.ledger_problems says, the change may not drop or rewrite the base's
     # events, nor add lines that are not events (a torn claim is a hidden claim).

@@ -18,9 +18,10 @@ from foureyes.anchor import split_lines
 from foureyes.cli.common import EXIT_OK, Subcommands, add_command
 from foureyes.cli.review_common import add_region_argument, find_region, where
 from foureyes.engine import Engine
-from foureyes.model import AiAuthorship, Identity, Region
+from foureyes.model import AiAuthorship, Identity, Region, Seniors
 from foureyes.repo import Repository
 from foureyes.untrusted import code_line, markdown_code, markdown_text
+from foureyes.wording import count
 
 _LANGUAGES = {
     ".py": "python", ".js": "javascript", ".jsx": "jsx", ".ts": "typescript",
@@ -46,12 +47,13 @@ def run(args: argparse.Namespace) -> int:
 
 def packet(region: Region, lines: Sequence[str]) -> str:
     review = region.review
+    kind = "approval" if review.seniors.anyone else "senior approval"
     out: list[str] = [f"## Review request: {markdown_code(where(region))}", ""]
     out.append(
         f"**{len(region.lines)} AI-written line{'s' if len(region.lines) != 1 else ''}**"
         + (f" ({region.mixed_lines} since changed by a person)" if region.mixed_lines else "")
         + f" · risk **{region.risk.level.value}** · {review.state.value} · "
-        f"{review.approvals} of {review.approvals_required} senior approvals · "
+        f"{review.approvals} of {count(review.approvals_required, kind)} · "
         f"region `{region.id}`"
     )
     out += ["", "### Provenance", ""]
@@ -92,8 +94,7 @@ def packet(region: Region, lines: Sequence[str]) -> str:
             f"- Not counted: approval by {markdown_text(discounted.approval.by.email)}: "
             f"{markdown_text(discounted.reason)}"
         )
-    out.append(f"- May approve: {_list(review.seniors.entries) or 'nobody'}"
-               " (never the person who recorded the code)")  # fmt: skip
+    out.append(f"- May approve: {_may_approve(review.seniors)}")
     out += ["", "### The code", ""]
     body = lines[region.start_line - 1 : region.end_line]
     width = len(str(region.end_line))
@@ -117,6 +118,12 @@ def packet(region: Region, lines: Sequence[str]) -> str:
     reject = markdown_code(f'foureyes reject {at} --note "..."')
     out.append(f"Approve with {approve}; ask for changes with {reject}.")
     return "\n".join(out) + "\n"
+
+
+def _may_approve(seniors: Seniors) -> str:
+    if seniors.anyone:
+        return "anyone but the person who recorded the code (the policy names no seniors)"
+    return f"{_list(seniors.entries) or 'nobody'} (never the person who recorded the code)"
 
 
 def _provenance(claim: AiAuthorship) -> str:
