@@ -187,7 +187,7 @@ def test_broken_ledger_lines_are_warned_about_and_skipped(repo: GitRepo) -> None
     result = repo.foureyes("blame", "--json", "a.py")
     assert result.code == 0
     assert [line["contributor"] for line in result.json()["lines"]] == ["ai", "ai"]
-    assert "line 2: not valid JSON" in result.err
+    assert "line 2: not valid JSON (Expecting value: line 1 column 1 (char 0))" in result.err
     assert "line 4: torn last line" in result.err
 
 

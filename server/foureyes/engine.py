@@ -67,7 +67,7 @@ from foureyes.model import (
     RiskReason,
     Seniors,
 )
-from foureyes.repo import Repository
+from foureyes.repo import Repository, file_stamp
 from foureyes.review import rules, signing
 from foureyes.review.gate import resolve_base
 from foureyes.review.policy import Policy, PolicyLoader, digest
@@ -399,6 +399,11 @@ class Engine:
         except EnvironmentProblem:
             return None
         parts = [os.environ.get("GITHUB_BASE_REF", "")]
+        # The branch HEAD is on, and what moves an upstream: config (which upstream) and
+        # a fetch (FETCH_HEAD is rewritten by every fetch).
+        common = gitrefs.common_dir(gitdir)
+        for stamp_of in (gitdir / "HEAD", common / "config", gitdir / "FETCH_HEAD"):
+            parts.append(str(file_stamp(stamp_of)))
         for name in ("HEAD", *_BASE_REFS):
             found = gitrefs.read_ref(gitdir, name)
             if found is False:

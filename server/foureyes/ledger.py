@@ -740,7 +740,8 @@ def parse_line(raw: bytes) -> Claim:
     try:
         record = json.loads(text)
     except json.JSONDecodeError as error:
-        raise _Unreadable(f"not valid JSON ({error.msg}, column {error.colno})") from None
+        # The whole message: "Unterminated string starting at: line 1 column 13 (char 12)".
+        raise _Unreadable(f"not valid JSON ({error})") from None
     except RecursionError:
         raise _Unreadable("not valid JSON (nested too deeply)") from None
     except ValueError:  # an integer of more digits than int() accepts
