@@ -75,6 +75,8 @@ def test_a_senior_baselines_old_ai_code_and_a_later_change_needs_review(repo: Gi
     assert check_all(repo).code == 0
     status = repo.foureyes("status", "--json").json()
     assert {r["review"]["state"] for r in status["regions"]} == {"approved"}
+    packet = repo.foureyes("review-packet", "billing.py:1").out
+    assert "- Accepted in a baseline as it was at `" in packet and "sam@example.com" in packet
 
     # A later change to a baselined line needs review again; the other file stays.
     lines = repo.read("billing.py").splitlines()

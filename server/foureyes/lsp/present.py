@@ -224,6 +224,9 @@ def hover_markdown(region: Region, line: int) -> str:
         out.append("")
     if review.approvers:
         out.append("Approved by " + ", ".join(_person(person) for person in review.approvers))
+    for accepted in review.baselines:
+        at = f" as it was at {markdown_code(accepted.commit[:10])}" if accepted.commit else ""
+        out.append(f"Accepted in a baseline{at} by {_person(accepted.by)}")
     for part in review.partly:
         out.append(
             f"Approved in part by {_person(part.approval.by)} ({part.lines} of {part.of} lines)"

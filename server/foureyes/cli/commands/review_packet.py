@@ -84,6 +84,9 @@ def packet(region: Region, lines: Sequence[str]) -> str:
         out.append(f"- Changes requested by {markdown_text(change.by.email)}: {note}")
     approvers = _list(p.email for p in review.approvers)
     out.append(f"- Approved by: {approvers or 'nobody yet'}")
+    for accepted in review.baselines:
+        at = f" as it was at {markdown_code(accepted.commit[:10])}" if accepted.commit else ""
+        out.append(f"- Accepted in a baseline{at} by {markdown_text(accepted.by.email)}")
     for part in review.partly:
         out.append(
             f"- Approved in part by {markdown_text(part.approval.by.email)} "
