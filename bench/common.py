@@ -128,6 +128,42 @@ class Client:
         self.client.initialized(types.InitializedParams())
         return time.perf_counter() - started
 
+    async def type_and_time(
+        self,
+        uri: str,
+        lines: int,
+        edits: int,
+        *,
+        seed: int,
+        character: int,
+        text: str,
+        timeout: float = 30.0,
+    ) -> list[float]:
+        """Insert `text` at `character` of a random line, `edits` times, each waiting for
+        the diagnostics of its version; the seconds each took (versions 2, 3, ...)."""
+        import random
+
+        rng = random.Random(seed)
+        samples = []
+        for version in range(2, edits + 2):
+            at = types.Position(line=rng.randrange(lines), character=character)
+            waiter = self.expect(uri, version)
+            sent = time.perf_counter()
+            self.client.text_document_did_change(
+                types.DidChangeTextDocumentParams(
+                    text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                    content_changes=[
+                        types.TextDocumentContentChangePartial(
+                            range=types.Range(start=at, end=at), text=text
+                        )
+                    ],
+                )
+            )
+            samples.append(await asyncio.wait_for(waiter, timeout) - sent)
+            if version % 20 == 0:
+                print(f"{version - 1} edits, last {samples[-1] * 1000:.0f} ms", file=sys.stderr)
+        return samples
+
     def expect(self, uri: str, version: int) -> asyncio.Future[float]:
         future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
         self.waiters[(uri, version)] = future

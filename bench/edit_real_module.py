@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import random
 import re
 import subprocess
 import sys
@@ -63,30 +62,9 @@ async def main() -> None:
     )  # fmt: skip
     open_seconds = (await asyncio.wait_for(first, 60)) - opened
     regions = len(client.latest[uri])
-    rng = random.Random(11)
-    samples = []
-    for version in range(2, EDITS + 2):
-        line = rng.randrange(len(lines))
-        waiter = client.expect(uri, version)
-        sent = time.perf_counter()
-        client.client.text_document_did_change(
-            types.DidChangeTextDocumentParams(
-                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
-                content_changes=[
-                    types.TextDocumentContentChangePartial(
-                        range=types.Range(
-                            start=types.Position(line=line, character=0),
-                            end=types.Position(line=line, character=0),
-                        ),
-                        text="#",
-                    )
-                ],
-            )
-        )
-        received = await asyncio.wait_for(waiter, 120)
-        samples.append(received - sent)
-        if version % 20 == 0:
-            print(f"{version - 1} edits, last {samples[-1] * 1000:.0f} ms", file=sys.stderr)
+    samples = await client.type_and_time(
+        uri, len(lines), EDITS, seed=11, character=0, text="#", timeout=120
+    )
     await client.stop()
     result = summary(samples)
     save(

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-import random
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from common import FOUREYES, Client, make_repo, python_file, save, summary
@@ -50,28 +48,7 @@ async def main() -> None:
     )
     await asyncio.wait_for(first, 30)
     assert len(client.latest[uri]) == REGIONS, len(client.latest[uri])
-    rng = random.Random(7)
-    samples = []
-    for version in range(2, EDITS + 2):
-        line = rng.randrange(LINES)
-        waiter = client.expect(uri, version)
-        sent = time.perf_counter()
-        client.client.text_document_did_change(
-            types.DidChangeTextDocumentParams(
-                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
-                content_changes=[
-                    types.TextDocumentContentChangePartial(
-                        range=types.Range(
-                            start=types.Position(line=line, character=4),
-                            end=types.Position(line=line, character=4),
-                        ),
-                        text="x",
-                    )
-                ],
-            )
-        )
-        received = await asyncio.wait_for(waiter, 30)
-        samples.append(received - sent)
+    samples = await client.type_and_time(uri, LINES, EDITS, seed=7, character=4, text="x")
     await client.stop()
     result = summary(samples)
     save(
