@@ -248,19 +248,19 @@ def _person(who: Identity) -> str:
 
 
 def _claim_rows(claim: AiAuthorship) -> list[str]:
+    """One claim's provenance as a list: a table with an empty header row renders as
+    raw pipes in Neovim's hover, a list renders in every editor."""
     when = claim.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     rows = [
-        "| | |",
-        "|---|---|",
-        f"| agent | {markdown_text(claim.agent)} |",
-        f"| model | {markdown_text(claim.model) if claim.model else 'unknown'} |",
+        f"- **agent**: {markdown_text(claim.agent)}",
+        f"- **model**: {markdown_text(claim.model) if claim.model else 'unknown'}",
     ]
     if claim.session:
-        rows.append(f"| session | {markdown_code(claim.session)} |")
+        rows.append(f"- **session**: {markdown_code(claim.session)}")
     rows += [
-        f"| recorded | {when} ({age(claim.at)}) by {_person(claim.by)} |",
-        f"| source | {markdown_text(claim.source)}, confidence {claim.confidence:.2f} |",
-        f"| lines replaced | {claim.replaced} |",
+        f"- **recorded**: {when} ({age(claim.at)}) by {_person(claim.by)}",
+        f"- **source**: {markdown_text(claim.source)}, confidence {claim.confidence:.2f}",
+        f"- **lines this edit replaced**: {claim.replaced}",
     ]
     return rows
 
