@@ -29,6 +29,13 @@ def charge(customer_id: str, cents: int) -> str:
     return f"pay_{customer_id}_{cents}"
 '''
 
+LATER_AGENT_CODE = '''
+
+def refund_label(reason: str) -> str:
+    """The refund reason as customers see it."""
+    return reason.strip().capitalize() or "No reason given"
+'''
+
 AGENT_CODE = '''
 
 def refund(payment_id: str, reason: str) -> bool:
@@ -111,12 +118,28 @@ def main() -> None:
 
     step("High risk needs two approvals: Sam, then Ria approve; the gate passes")
     for name, email in (("Sam Senior", "sam@example.com"), ("Ria Reviewer", "ria@example.com")):
-        run(where, "git", "config", "user.email", email, show=False)
+        # Each approval is by whoever git says you are: here two different people.
+        run(where, "git", "config", "user.email", email)
         run(where, "git", "config", "user.name", name, show=False)
         run(where, FOUREYES, "approve", "billing/payments.py:20", "--note", "checked the quoting")
     run(where, FOUREYES, "check", "--all")
 
-    print(f"\nThe demo repository is at {where}; try `foureyes --help` there.")
+    step("The agent adds another function: a review unit of its own, waiting for review")
+    run(where, "git", "config", "user.email", "dana@example.com")
+    run(where, "git", "config", "user.name", "Dana Developer", show=False)
+    moved = where / "billing" / "payments.py"
+    start = moved.read_text().count("\n") + 3
+    moved.write_text(moved.read_text() + LATER_AGENT_CODE)
+    end = start + LATER_AGENT_CODE.strip("\n").count("\n")
+    run(where, FOUREYES, "mark", "--ai", f"billing/payments.py:{start}-{end}", "--agent", "codex")
+    run(where, FOUREYES, "status")
+
+    print(
+        f"\nThe demo repository is at {where}; try `foureyes --help` there. refund() is"
+        " approved and refund_label() waits for review: open it in an editor to see both.\n"
+        f"  VS Code (extension installed, see README.md): code {where}\n"
+        f"  Neovim (plugin installed, see docs/neovim.md): nvim {moved}"
+    )
 
 
 if __name__ == "__main__":
