@@ -169,6 +169,31 @@ def vsix(npm: str, node_modules: Path) -> Path:
     return target
 
 
+def test_code_server_installs_wait_for_each_other(tmp_path: Path) -> None:
+    """Two test runs at once must not both install code-server into the shared cache
+    (the install starts by deleting the folder): the second waits for the first's lock,
+    then finds the install done. The install itself is faked by a finished one."""
+    dest = tmp_path / "code-server"
+    binary = dest / "node_modules" / ".bin" / "code-server"
+    binary.parent.mkdir(parents=True)
+    binary.write_text("#!/bin/sh\n")
+    binary.chmod(0o755)
+    (dest / f".installed-code-server-{CODE_SERVER_VERSION}").write_text("")
+    script = CLIENT / "e2e" / "install-code-server.sh"
+    import fcntl
+
+    with open(f"{dest}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another run is installing
+        waiting = subprocess.run(["timeout", "2", "bash", str(script), str(dest)],
+                                 capture_output=True, text=True, check=False)  # fmt: skip
+        assert waiting.returncode == 124, waiting.stderr  # it waited, and did nothing
+        assert binary.exists()
+    done = subprocess.run(["bash", str(script), str(dest)], capture_output=True, text=True,
+                          check=False, timeout=30)  # fmt: skip
+    assert done.returncode == 0, done.stderr  # the lock is free: the install is there
+    assert binary.exists()
+
+
 def test_vscode_client_unit_tests(npm: str, node_modules: Path) -> None:
     done = _run([npm, "test"], 300, "npm test (node:test)")
     assert re.search(r"^# fail 0$", done.stdout, re.MULTILINE), done.stdout[-3000:]

@@ -4,7 +4,7 @@
 #
 #   install-code-server.sh DIR        # DIR/node_modules/.bin/code-server afterwards
 #
-# Idempotent: a stamp file makes a second run a no-op. A plain `npm install
+# Idempotent: a stamp file makes a second run a no-op; DIR.lock serialises runs. A plain `npm install
 # code-server` fails offline in four places (see docs/vscode.md): root needs
 # unsafe-perm, kerberos needs libkrb5-dev + pkg-config, @vscode/ripgrep downloads rg
 # (we copy Debian's /usr/bin/rg in), node-pty calls `npx node-gyp` (npm_config_yes).
@@ -14,6 +14,13 @@ set -euo pipefail
 version=${CODE_SERVER_VERSION:-4.100.3}
 dest=${1:?usage: install-code-server.sh DIR}
 stamp="$dest/.installed-code-server-$version"
+# One install at a time: the install starts by deleting DIR, so two test runs at once
+# would break each other (and a run would use a half-installed code-server). A second
+# run waits here, then finds the stamp and has nothing to do.
+command -v flock >/dev/null || { echo "install-code-server: missing: flock (apt install util-linux)" >&2; exit 3; }
+mkdir -p "$(dirname "$dest")"
+exec 9>"$dest.lock"
+flock 9
 if [[ -f "$stamp" && -x "$dest/node_modules/.bin/code-server" ]]; then
   exit 0
 fi
