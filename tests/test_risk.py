@@ -64,12 +64,13 @@ def test_javascript_go_and_rust_manifests(repo: GitRepo) -> None:
     repo.write("core/Cargo.toml", '[package]\nname = "core"\n\n[dependencies]\nserde = "1"\n')
     deps = Dependencies(Repository(repo.root))
     js = ["express", "expresss", "fs", "node:path", "./local", "@types/node"]
-    assert deps.unknown("javascript", "web/src/app.js", js, slow=False) == ["expresss"]
+    assert deps.unknown("javascript", "web/src/app.js", js, slow=False) == (["expresss"], False)
     go = ["fmt", "net/http", "github.com/gin-gonic/gin", "github.com/gin-gonic/gin/render",
           "github.com/gin-gonik/gin", "example.com/svc/internal/db"]  # fmt: skip
-    assert deps.unknown("go", "svc/main.go", go, slow=False) == ["github.com/gin-gonik/gin"]
+    found = deps.unknown("go", "svc/main.go", go, slow=False)
+    assert found == (["github.com/gin-gonik/gin"], False)
     rust = ["std", "serde", "serde_jsonn", "crate"]
-    assert deps.unknown("rust", "core/src/lib.rs", rust, slow=False) == ["serde_jsonn"]
+    assert deps.unknown("rust", "core/src/lib.rs", rust, slow=False) == (["serde_jsonn"], False)
 
 
 def test_levels_and_weights_are_configurable() -> None:

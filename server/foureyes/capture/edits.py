@@ -19,7 +19,6 @@ not payloads, files, git or the ledger.
 
 from __future__ import annotations
 
-import os
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
@@ -27,6 +26,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 from foureyes.anchor import is_trivial
+from foureyes.ledger import new_id
 
 # Above this many (old lines x new lines) the middle of a diff is taken as one
 # replaced block: difflib is quadratic in the worst case and a hook must stay fast.
@@ -351,7 +351,7 @@ def _written_in(group: Sequence[_Span], text: str, starts: Sequence[int]) -> lis
 def edit_id(runs: Sequence[Written]) -> str | None:
     """The id the claims of one edit's runs share, so they form one review unit: an edit
     that kept old lines in its middle wrote several runs. None for a single run."""
-    return os.urandom(10).hex() if len(runs) > 1 else None  # as ledger.new_id
+    return new_id() if len(runs) > 1 else None
 
 
 def merge(runs: Sequence[Written]) -> list[Written]:

@@ -150,14 +150,16 @@ class Assessor:
             if len(places) > 1:
                 reasons[-1] = _with_count(reasons[-1], len(places))
         if self.dependencies is not None and language and facts.imports:
-            for name in self.dependencies.unknown(language, region.path, facts.imports, slow=slow):
+            names, pending = self.dependencies.unknown(
+                language, region.path, facts.imports, slow=slow
+            )
+            for name in names:
                 add(
                     "unknown-dependency",
                     RULES["unknown-dependency"].weight,
                     _import_line(region, name),
                     name=name,
                 )
-            pending = not slow and self.dependencies.needs_jedi(language, facts.imports)
         python = language == "python"
         if python and self.references is not None and region.text is not None and facts.definitions:
             definitions = [(d.name, first + d.line, d.column) for d in facts.definitions]

@@ -105,11 +105,16 @@ class Dependencies:
 
     # --- public ---
 
-    def unknown(self, language: str, path: str, imports: Sequence[str], *, slow: bool) -> list[str]:
-        """The imports of a file at `path` (repository-relative) that resolve nowhere.
+    def unknown(
+        self, language: str, path: str, imports: Sequence[str], *, slow: bool
+    ) -> tuple[list[str], bool]:
+        """The imports of a file at `path` (repository-relative) that resolve nowhere,
+        and whether the answer is still provisional.
 
         Without `slow`, Python imports that are undeclared but might be installed are
-        not reported (that needs jedi); everything else is decided from files.
+        not reported (that needs jedi) unless an earlier slow pass, in this process or
+        on disk, decided them; the answer is provisional while one is undecided.
+        Everything else is decided from files.
         """
         family = {"typescript": "javascript", "tsx": "javascript"}.get(language, language)
         check = {
@@ -119,26 +124,20 @@ class Dependencies:
             "rust": self._rust,
         }.get(family)
         if check is None:
-            return []
-        return [name for name in dict.fromkeys(imports) if not check(path, name, slow)]
+            return [], False
+        verdicts = {name: check(path, name, slow) for name in dict.fromkeys(imports)}
+        # None: undecided until jedi looks; a fast answer never accuses.
+        unknown = [name for name, found in verdicts.items() if found is False]
+        return unknown, None in verdicts.values()
 
     # --- Python ---
 
-    def needs_jedi(self, language: str, imports: Sequence[str]) -> bool:
-        """Whether a fast answer for these imports is still provisional: some Python
-        import is decided only by jedi, and no earlier slow pass (in this process or on
-        disk) has decided it yet."""
-        if language != "python":
-            return False
-        return any(self._python_known(name.split(".")[0]) is None for name in imports)
-
-    def _python(self, path: str, name: str, slow: bool) -> bool:
+    def _python(self, path: str, name: str, slow: bool) -> bool | None:
         top = name.split(".")[0]
         known = self._python_known(top)
         if known is not None:
             return known
-        # Undecided until jedi has looked; fast answers never accuse.
-        return self._importable(top) if slow else True
+        return self._importable(top) if slow else None
 
     def _python_known(self, top: str) -> bool | None:
         """Whether `top` can be imported, from files and earlier jedi verdicts; None
