@@ -6,7 +6,8 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -161,3 +162,28 @@ def ledger_events(repo: GitRepo) -> list[dict[str, Any]]:
 def code_lines(prefix: str, count: int) -> list[str]:
     """Distinct, code-like lines (no two alike) for building test files."""
     return [f"{prefix}_value_{i} = compute_{prefix}({i}, scale={i * 7 % 13})" for i in range(count)]
+
+
+@asynccontextmanager
+async def language_server(root: Path, profile: str = "visual-studio-code") -> AsyncIterator[Any]:
+    """The installed `foureyes serve` over stdio, initialised for `root` by a pytest-lsp
+    client with an editor's handlers (diagnostics, configuration: none set, so the
+    policy decides) and the capabilities of `profile`; shut down afterwards."""
+    from lsprotocol import types
+    from pytest_lsp import client_capabilities, make_test_lsp_client
+
+    client = make_test_lsp_client()
+    client.set_configuration({}, section="foureyes")
+    await client.start_io(FOUREYES, "serve", cwd=str(root))
+    try:
+        await client.initialize_session(
+            types.InitializeParams(
+                capabilities=client_capabilities(profile),
+                root_uri=root.as_uri(),
+                workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="ws")],
+            )
+        )
+        yield client
+    finally:
+        await client.shutdown_session()
+        await client.stop()

@@ -99,6 +99,17 @@ async def diagnostics(
         await asyncio.sleep(0.05)
 
 
+async def hover_text(client: LanguageClient, uri: str, line: int, character: int) -> str | None:
+    """The hover's Markdown at a 0-based position, or None when there is no hover."""
+    hover = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=line, character=character),
+        )
+    )
+    return None if hover is None else hover.contents.value  # type: ignore[union-attr]
+
+
 def insert(client: LanguageClient, uri: str, version: int, line: int, text: str) -> None:
     """Type `text` at the start of `line` (0-based), as an editor sends it."""
     start = types.Position(line=line, character=0)
@@ -269,25 +280,13 @@ async def test_mark_selection_as_ai(client: LanguageClient, workspace: GitRepo) 
 async def test_hover_shows_provenance(client: LanguageClient, workspace: GitRepo) -> None:
     uri = open_document(client, workspace, "app.py")
     await diagnostics(client, uri, lambda d: len(d) == 1)
-    hover = await client.text_document_hover_async(
-        types.HoverParams(
-            text_document=types.TextDocumentIdentifier(uri=uri),
-            position=types.Position(line=6, character=3),
-        )
-    )
-    assert hover is not None
-    text = hover.contents.value  # type: ignore[union-attr]
+    text = await hover_text(client, uri, 6, 3)
+    assert text is not None
     for expected in ("- **agent**: claude-code", "- **model**: opus", "dana@example.com", "manual"):
         assert expected in text
     # No table: one with an empty header row shows as raw pipes in Neovim's hover.
     assert not any(line.startswith("|") for line in text.splitlines())
-    outside = await client.text_document_hover_async(
-        types.HoverParams(
-            text_document=types.TextDocumentIdentifier(uri=uri),
-            position=types.Position(line=0, character=0),
-        )
-    )
-    assert outside is None
+    assert await hover_text(client, uri, 0, 0) is None
 
 
 async def test_code_lenses(client: LanguageClient, workspace: GitRepo) -> None:
@@ -444,14 +443,8 @@ async def test_the_slow_tier_lands_in_diagnostics_and_hover_while_typing_goes_on
         client, uri, lambda d: len(d) == 1 and "referenced in" in d[0].message, timeout=30
     )
     assert "defines helper, which is referenced in 7 places" in found[0].message
-    hover = await client.text_document_hover_async(
-        types.HoverParams(
-            text_document=types.TextDocumentIdentifier(uri=uri),
-            position=types.Position(line=0, character=4),
-        )
-    )
-    assert hover is not None
-    text = hover.contents.value  # type: ignore[union-attr]
+    text = await hover_text(client, uri, 0, 4)
+    assert text is not None
     assert "referenced in 7 places" in text and "still running" not in text
 
 

@@ -11,10 +11,7 @@ import difflib
 import json
 from typing import Any
 
-from lsprotocol import types
-from pytest_lsp import client_capabilities, make_test_lsp_client
-
-from conftest import FOUREYES, GitRepo
+from conftest import GitRepo, language_server
 from foureyes.cli.review_common import EXIT_REFUSED
 from test_lsp import diagnostics, open_document
 
@@ -245,17 +242,7 @@ async def _in_the_editor(
     repo: GitRepo, path: str
 ) -> tuple[list[dict[str, Any]], set[tuple[tuple[int, int], str]]]:
     """The real server's review queue and its diagnostics for `path`, over stdio."""
-    client = make_test_lsp_client()  # with the handlers an editor has (diagnostics, config)
-    client.set_configuration({}, section="foureyes")  # follow the policy, as a fresh editor
-    await client.start_io(FOUREYES, "serve", cwd=str(repo.root))
-    try:
-        await client.initialize_session(
-            types.InitializeParams(
-                capabilities=client_capabilities("neovim@v0.11.0"),
-                root_uri=repo.root.as_uri(),
-                workspace_folders=[types.WorkspaceFolder(uri=repo.root.as_uri(), name="ws")],
-            )
-        )
+    async with language_server(repo.root, "neovim@v0.11.0") as client:
         uri = open_document(client, repo, path)
         found = await diagnostics(client, uri, lambda d: len(d) == 2)
         shown = {
@@ -264,12 +251,8 @@ async def _in_the_editor(
             if d.source == "foureyes"
         }
         queue = await client.protocol.send_request_async("foureyes/reviewQueue", {})
-        regions = [
-            {"start_line": u.start_line, "end_line": u.end_line,
-             "review": {"state": u.review.state}}
-            for u in queue.regions
-        ]  # fmt: skip
-        return regions, shown
-    finally:
-        await client.shutdown_session()
-        await client.stop()
+    regions = [
+        {"start_line": u.start_line, "end_line": u.end_line, "review": {"state": u.review.state}}
+        for u in queue.regions
+    ]
+    return regions, shown

@@ -15,11 +15,9 @@ import subprocess
 import uuid
 from pathlib import Path
 
-from lsprotocol import types
 from pullrequest import PullRequest, make_pull_request, run_check
-from pytest_lsp import LanguageClient, client_capabilities
 
-from conftest import FOUREYES, GitRepo, code_lines
+from conftest import FOUREYES, GitRepo, code_lines, language_server
 
 Regions = set[tuple[str, int, int]]
 
@@ -117,18 +115,6 @@ async def test_every_face_lists_the_same_regions(tmp_path: Path) -> None:
 
 async def _language_server_queue(repo: GitRepo) -> Regions:
     """The language server's workspace review queue, over stdio from the real server."""
-    client = LanguageClient()
-    await client.start_io(FOUREYES, "serve", cwd=str(repo.root))
-    try:
-        await client.initialize_session(
-            types.InitializeParams(
-                capabilities=client_capabilities("visual-studio-code"),
-                root_uri=repo.root.as_uri(),
-                workspace_folders=[types.WorkspaceFolder(uri=repo.root.as_uri(), name="ws")],
-            )
-        )
+    async with language_server(repo.root) as client:
         queue = await client.protocol.send_request_async("foureyes/reviewQueue", {})
-        return {(r.path, r.start_line, r.end_line) for r in queue.regions}
-    finally:
-        await client.shutdown_session()
-        await client.stop()
+    return {(r.path, r.start_line, r.end_line) for r in queue.regions}

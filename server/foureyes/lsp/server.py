@@ -482,6 +482,9 @@ def create_server() -> FoureyesServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def on_close(ls: FoureyesServer, params: types.DidCloseTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        for per_document in (ls._refined, ls._refine_due, ls._shown):
+            per_document.pop(uri, None)  # a refinement still waiting then ends on its own
         if not ls.pull_diagnostics:
             ls.text_document_publish_diagnostics(
                 types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[])
