@@ -241,8 +241,9 @@ def baseline(engine: Engine, rev: str = "HEAD", *, note: str | None = None) -> B
     """
     identity = engine.repo.identity()
     policy = engine.policy
-    at_rev = Engine(engine.repo, policy, complete_risk=False, files=Commit(engine.repo, rev))
-    commit = at_rev.files.commit  # type: ignore[attr-defined]
+    files = Commit(engine.repo, rev)
+    at_rev = Engine(engine.repo, policy, complete_risk=False, files=files)
+    commit = files.commit
     key = _key_for(engine, policy, f"baseline {rev}")
     at = now()
     accepted: list[Baseline] = []

@@ -10,6 +10,7 @@ that introduces a function goes with it. Must not know about claims, units or re
 
 from __future__ import annotations
 
+import hashlib
 import textwrap
 from dataclasses import dataclass
 
@@ -44,7 +45,9 @@ _LEADING = frozenset({"comment", "line_comment", "block_comment", "attribute_ite
 
 _WRAPPERS = frozenset({"decorated_definition", "export_statement"})
 
-_CACHE: Lru[tuple[str, str], tuple[Definition, ...]] = Lru(4096)
+# Keyed by a digest, not the text: a unit can be a whole file, and typing in it makes
+# a new text on every keystroke.
+_CACHE: Lru[tuple[str, bytes], tuple[Definition, ...]] = Lru(4096)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +67,8 @@ def knows(language: str | None) -> bool:
 def outline(language: str, code: str) -> tuple[Definition, ...]:
     """The definitions in `code`, in order of their first line; () for a language
     without a grammar installed."""
-    key = (language, code)
+    digest = hashlib.blake2b(code.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    key = (language, digest)
     found = _CACHE.get(key)
     if found is None:
         found = _parse(language, code)
