@@ -21,6 +21,10 @@ export const SUMMARY_REQUEST = 'foureyes/summary';
 const CRASH_WINDOW_MS = 3 * 60_000;
 const MAX_RESTARTS = 4;
 const WORKSPACE_PULL_MS = 15_000;
+// How long to wait before looking for a server once more when nothing was found: after
+// a window reload, code-server has been seen to activate the extension before the
+// user's settings (foureyes.interpreter) reach it.
+const SETTINGS_SETTLE_MS = 3_000;
 
 export interface CommandResult {
   ok: boolean;
@@ -77,7 +81,16 @@ export class ServerManager implements vscode.Disposable {
 
   private async doStart(): Promise<void> {
     const folder = firstFolder();
-    const choice = await chooseLaunch(launchSettings(), probes(folder?.uri));
+    let choice = await chooseLaunch(launchSettings(), probes(folder?.uri));
+    if (!choice.launch) {
+      const seen = vscode.workspace.getConfiguration(SECTION, folder).inspect('interpreter');
+      this.output.info(
+        `no server found; foureyes.interpreter as seen now: ${JSON.stringify(seen ?? null)}; ` +
+          `looking again in ${SETTINGS_SETTLE_MS / 1000} s`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, SETTINGS_SETTLE_MS));
+      choice = await chooseLaunch(launchSettings(), probes(firstFolder()?.uri));
+    }
     for (const line of choice.tried) {
       this.output.warn(`not used: ${line}`);
     }
