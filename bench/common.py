@@ -10,11 +10,13 @@ import asyncio
 import json
 import os
 import platform
+import random
 import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -66,10 +68,16 @@ def make_repo(root: Path) -> None:
     git(root, "config", "user.name", "Bench")
 
 
+def child_env() -> dict[str, str]:
+    """The environment for timed child processes: bytecode caches written and reused, as
+    users' and CI's runs have them (this machine's shells set PYTHONDONTWRITEBYTECODE)."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def python_file(lines: int, seed: int = 1) -> list[str]:
     """Code-like, mostly distinct lines with blank lines and common filler mixed in."""
-    import random
-
     rng = random.Random(seed)
     words = ["alpha", "beta", "gamma", "delta", "value", "compute", "total", "name", "data"]
     out = []
@@ -82,6 +90,158 @@ def python_file(lines: int, seed: int = 1) -> list[str]:
             target, call, argument = rng.choice(words), rng.choice(words), rng.choice(words)
             out.append(f"    {target}_{i} = {call}({i}, {argument}_{i - 1})")
     return out
+
+
+# --- a generated git history with AI-marked commits and git-ai notes -------------------
+
+# The ways agents mark their commits: (trailer, author); the committer is a person
+# except for aider, which commits as its author.
+AI_STYLES = (
+    ("Co-Authored-By: Claude Sonnet 4.5 <noreply@anthropic.com>", None),
+    (None, "Copilot <198982749+Copilot@users.noreply.github.com>"),
+    (None, "Dana (aider) <dana@example.com>"),
+    ("Assisted-by: gemini:gemini-2.5-pro", None),
+    ("Co-authored-by: aider (openai/gpt-4o) <noreply@aider.chat>", None),
+)
+HUMAN = "Sam Human <sam@example.com>"
+
+
+def history_line(rng: random.Random, tag: str, i: int) -> str:
+    words = ("total", "count", "index", "value", "result", "name", "item", "data")
+    target, source = rng.choice(words), rng.choice(words)
+    return f"    {target}_{tag}_{i} = compute_{source}({i}, {rng.randrange(99)})"
+
+
+def short_line(rng: random.Random, tag: str, i: int) -> str:
+    """About 25 characters: a 200,000-line file of these stays under foureyes' 8 MiB."""
+    words = ("total", "count", "index", "value", "item", "data")
+    return f"    {rng.choice(words)}_{tag}{i} = {rng.randrange(99)}"
+
+
+@dataclass(frozen=True)
+class HistoryShape:
+    """What `generate_history` makes: commit 1 creates `files` files of `file_lines`
+    lines; each later commit rewrites `rewrites` random lines and inserts `inserts`
+    lines at one random place in each of `touched` random files. A share `ai_share`
+    of those commits is marked as AI (AI_STYLES, in turn at random), and `note_share`
+    of the AI commits also carry a git-ai note (`refs/notes/ai`) listing exactly the
+    lines they wrote; the rest are human."""
+
+    files: int = 1_000
+    commits: int = 5_000
+    file_lines: int = 100
+    touched: int = 3
+    rewrites: int = 2
+    inserts: int = 3
+    ai_share: float = 0.4
+    note_share: float = 0.25
+    seed: int = 7
+    line: Callable[[random.Random, str, int], str] = history_line
+
+
+def generate_history(root: Path, shape: HistoryShape) -> dict[str, int]:
+    """Write the history through one `git fast-import` (streamed: large files are
+    written whole in every commit that touches them); returns what it made. The same
+    shape and seed make the same repository."""
+    rng = random.Random(shape.seed)
+    line = shape.line
+    width = len(str(shape.files - 1))
+    files = {
+        f"pkg{i // 100:02d}/module_{i:0{max(4, width)}d}.py": [
+            line(rng, f"f{i}", n) for n in range(shape.file_lines)
+        ]
+        for i in range(shape.files)
+    }
+    paths = sorted(files)
+    importer = subprocess.Popen(["git", "fast-import", "--quiet"], cwd=root, stdin=subprocess.PIPE)
+    assert importer.stdin is not None
+    write = importer.stdin.write
+
+    def data(text: str) -> None:
+        raw = text.encode()
+        write(b"data %d\n" % len(raw) + raw + b"\n")
+
+    notes: list[tuple[int, str]] = []
+    stamp = 1_700_000_000
+    ai_commits = noted = 0
+    touched = min(shape.touched, len(paths))
+    for number in range(1, shape.commits + 1):
+        chosen = paths if number == 1 else rng.sample(paths, touched)
+        changed: dict[str, list[int]] = {}
+        if number > 1:
+            for path in chosen:
+                lines = files[path]
+                written = set()
+                for _ in range(shape.rewrites):
+                    at = rng.randrange(len(lines))
+                    lines[at] = line(rng, f"c{number}", at)
+                    written.add(at)
+                at = rng.randrange(len(lines) + 1)
+                lines[at:at] = [line(rng, f"n{number}", at + k) for k in range(shape.inserts)]
+                moved = {w + shape.inserts if w >= at else w for w in written}
+                written = moved | set(range(at, at + shape.inserts))
+                changed[path] = sorted(w + 1 for w in written)
+        ai = number > 1 and rng.random() < shape.ai_share
+        trailer = author = None
+        if ai:
+            ai_commits += 1
+            trailer, author = rng.choice(AI_STYLES)
+        who = author or HUMAN
+        committer = who if "(aider)" in who else HUMAN
+        stamp += 60
+        write(b"commit refs/heads/main\nmark :%d\n" % number)
+        write(f"author {who} {stamp} +0000\ncommitter {committer} {stamp} +0000\n".encode())
+        data(f"Change {number}" + (f"\n\n{trailer}" if trailer else ""))
+        if number > 1:
+            write(b"from :%d\n" % (number - 1))
+        for path in chosen:
+            write(f"M 100644 inline {path}\n".encode())
+            data("\n".join(files[path]) + "\n")
+        if ai and rng.random() < shape.note_share:
+            noted += 1
+            notes.append((number, gitai_note(changed, number)))
+    stamp += 60
+    write(b"commit refs/notes/ai\n")
+    write(f"committer {HUMAN} {stamp} +0000\n".encode())
+    data("git-ai notes")
+    for mark, text in notes:
+        write(b"N inline :%d\n" % mark)
+        data(text)
+    importer.stdin.close()
+    if importer.wait() != 0:
+        raise RuntimeError("git fast-import failed")
+    git(root, "reset", "--hard", "-q", "main")
+    return {"files": shape.files, "commits": shape.commits, "ai_commits": ai_commits,
+            "noted": noted}  # fmt: skip
+
+
+def gitai_note(changed: dict[str, list[int]], number: int) -> str:
+    """A git-ai authorship note (authorship/3.0.0) saying one cursor session wrote
+    `changed` (path -> 1-based line numbers in the commit)."""
+    session = f"s_{number:014x}"
+    lines = []
+    for path, written in changed.items():
+        lines.append(path)
+        lines.append(f"  {session}::t_{number:014x} {_ranges(written)}")
+    metadata = {
+        "schema_version": "authorship/3.0.0",
+        "base_commit_sha": "0" * 40,
+        "prompts": {},
+        "sessions": {session: {"agent_id": {"tool": "cursor", "id": f"c{number}",
+                                            "model": "claude-4.5-sonnet"}}},
+    }  # fmt: skip
+    return "\n".join(lines) + "\n---\n" + json.dumps(metadata)
+
+
+def _ranges(numbers: list[int]) -> str:
+    """1,2,3,7 -> "1-3,7" (git-ai writes ranges)."""
+    spans: list[list[int]] = []
+    for number in numbers:
+        if spans and number == spans[-1][1] + 1:
+            spans[-1][1] = number
+        else:
+            spans.append([number, number])
+    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
 
 
 class Client:
@@ -141,8 +301,6 @@ class Client:
     ) -> list[float]:
         """Insert `text` at `character` of a random line, `edits` times, each waiting for
         the diagnostics of its version; the seconds each took (versions 2, 3, ...)."""
-        import random
-
         rng = random.Random(seed)
         samples = []
         for version in range(2, edits + 2):

@@ -1,11 +1,11 @@
 """Benchmark: `foureyes scan` on a repository with 5,000 commits and 1,000 files.
 
-The repository is generated with `git fast-import`: one commit creates 1,000 Python
-files of about 100 lines, then 4,999 commits each rewrite and insert lines in three
-random files. About 40% of the commits are marked as AI the ways agents mark them
-(Claude's Co-Authored-By, the Copilot agent as author, aider's "(aider)" suffix,
-`Assisted-by:`); a quarter of those also carry a git-ai note (`refs/notes/ai`) listing
-the lines they wrote; the rest are human.
+The repository is generated with `git fast-import` (`common.generate_history`): one
+commit creates 1,000 Python files of about 100 lines, then 4,999 commits each rewrite
+and insert lines in three random files. About 40% of the commits are marked as AI
+the ways agents mark them (Claude's Co-Authored-By, the Copilot agent as author,
+aider's "(aider)" suffix, `Assisted-by:`); a quarter of those also carry a git-ai note
+(`refs/notes/ai`) listing the lines they wrote; the rest are human.
 
 Measured, each as a fresh process the way a user runs it:
 - baseline: plain `git blame --porcelain HEAD -- FILE` for every file, one after the
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import shutil
 import subprocess
 import sys
@@ -30,113 +29,18 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from common import FOUREYES, git, make_repo, save, summary
+from common import FOUREYES, HistoryShape, generate_history, git, make_repo, save, summary
 
-FILES = int(os.environ.get("BENCH_FILES", 1_000))
-COMMITS = int(os.environ.get("BENCH_COMMITS", 5_000))
-FILE_LINES = 100
-TOUCHED_PER_COMMIT = 3
-AI_SHARE = 0.4
-NOTE_SHARE = 0.25  # of AI commits
+SHAPE = HistoryShape(
+    files=int(os.environ.get("BENCH_FILES", 1_000)),
+    commits=int(os.environ.get("BENCH_COMMITS", 5_000)),
+)
 COLD_RUNS = 3
 WARM_RUNS = 5
-SEED = 7
-
-AI_STYLES = (
-    ("Co-Authored-By: Claude Sonnet 4.5 <noreply@anthropic.com>", None),
-    (None, "Copilot <198982749+Copilot@users.noreply.github.com>"),
-    (None, "Dana (aider) <dana@example.com>"),
-    ("Assisted-by: gemini:gemini-2.5-pro", None),
-    ("Co-authored-by: aider (openai/gpt-4o) <noreply@aider.chat>", None),
-)
-HUMAN = "Sam Human <sam@example.com>"
-
-
-def _line(rng: random.Random, tag: str, i: int) -> str:
-    words = ("total", "count", "index", "value", "result", "name", "item", "data")
-    target, source = rng.choice(words), rng.choice(words)
-    return f"    {target}_{tag}_{i} = compute_{source}({i}, {rng.randrange(99)})"
 
 
 def generate(root: Path) -> dict[str, int]:
-    """Write the history through one `git fast-import`; returns what it made."""
-    rng = random.Random(SEED)
-    files = {
-        f"pkg{i // 100:02d}/module_{i:04d}.py": [_line(rng, f"f{i}", n) for n in range(FILE_LINES)]
-        for i in range(FILES)
-    }
-    paths = sorted(files)
-    chunks: list[bytes] = []
-
-    def data(text: str) -> None:
-        raw = text.encode()
-        chunks.append(b"data %d\n" % len(raw) + raw + b"\n")
-
-    notes: list[tuple[int, str]] = []
-    stamp = 1_700_000_000
-    ai_commits = noted = 0
-    for number in range(1, COMMITS + 1):
-        touched = paths if number == 1 else rng.sample(paths, TOUCHED_PER_COMMIT)
-        changed: dict[str, list[int]] = {}
-        if number > 1:
-            for path in touched:
-                lines = files[path]
-                written = set()
-                for _ in range(2):  # rewrite two lines
-                    at = rng.randrange(len(lines))
-                    lines[at] = _line(rng, f"c{number}", at)
-                    written.add(at)
-                at = rng.randrange(len(lines) + 1)  # insert three
-                lines[at:at] = [_line(rng, f"n{number}", at + k) for k in range(3)]
-                written = {w + 3 if w >= at else w for w in written} | {at, at + 1, at + 2}
-                changed[path] = sorted(w + 1 for w in written)
-        ai = number > 1 and rng.random() < AI_SHARE
-        trailer = author = None
-        if ai:
-            ai_commits += 1
-            trailer, author = rng.choice(AI_STYLES)
-        who = author or HUMAN
-        committer = who if "(aider)" in who else HUMAN
-        stamp += 60
-        chunks.append(b"commit refs/heads/main\nmark :%d\n" % number)
-        chunks.append(f"author {who} {stamp} +0000\ncommitter {committer} {stamp} +0000\n".encode())
-        message = f"Change {number}" + (f"\n\n{trailer}" if trailer else "")
-        data(message)
-        if number > 1:
-            chunks.append(b"from :%d\n" % (number - 1))
-        for path in touched:
-            chunks.append(f"M 100644 inline {path}\n".encode())
-            data("\n".join(files[path]) + "\n")
-        if ai and rng.random() < NOTE_SHARE:
-            noted += 1
-            notes.append((number, _note(changed, number)))
-    stamp += 60
-    chunks.append(b"commit refs/notes/ai\n")
-    chunks.append(f"committer {HUMAN} {stamp} +0000\n".encode())
-    data("git-ai notes")
-    for mark, text in notes:
-        chunks.append(b"N inline :%d\n" % mark)
-        data(text)
-    stream = b"".join(chunks)
-    subprocess.run(["git", "fast-import", "--quiet"], cwd=root, input=stream, check=True)
-    git(root, "reset", "--hard", "-q", "main")
-    return {"files": FILES, "commits": COMMITS, "ai_commits": ai_commits, "noted": noted}
-
-
-def _note(changed: dict[str, list[int]], number: int) -> str:
-    session = f"s_{number:014x}"
-    lines = []
-    for path, written in changed.items():
-        lines.append(path)
-        lines.append(f"  {session}::t_{number:014x} {','.join(map(str, written))}")
-    metadata = {
-        "schema_version": "authorship/3.0.0",
-        "base_commit_sha": "0" * 40,
-        "prompts": {},
-        "sessions": {session: {"agent_id": {"tool": "cursor", "id": f"c{number}",
-                                            "model": "claude-4.5-sonnet"}}},
-    }  # fmt: skip
-    return "\n".join(lines) + "\n---\n" + json.dumps(metadata)
+    return generate_history(root, SHAPE)
 
 
 def blame_all(root: Path, paths: list[str], workers: int) -> float:
