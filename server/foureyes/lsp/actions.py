@@ -37,6 +37,7 @@ MAX_HEURISTIC_CONFIDENCE = 0.5  # a guess never outranks what a hook or a person
 REVIEW_KIND: str = types.CodeActionKind.QuickFix
 MARK_KIND = "refactor.foureyes"
 FILE_KIND = "source.foureyes.requestReview"
+NO_IDENTITY = "git does not know who you are (set user.email)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,11 +79,7 @@ def build(
             _action(f"Request senior review of this AI code ({where})", REQUEST_REVIEW, args,
                     REVIEW_KIND, related, support, preferred=True)
         )  # fmt: skip
-        refusal = (
-            review.approval_refusal(region, identity)
-            if identity
-            else "git does not know who you are (set user.email)"
-        )
+        refusal = approval_refusal(region, identity)
         approve = _action(f"Approve this AI code ({where})", APPROVE, args, REVIEW_KIND,
                           related, support)  # fmt: skip
         if refusal is None:
@@ -112,6 +109,12 @@ def build(
                     REQUEST_REVIEW_FILE, {"uri": uri}, FILE_KIND, [], support)
         )  # fmt: skip
     return found
+
+
+def approval_refusal(region: Region, identity: Identity | None) -> str | None:
+    """Why the person at this editor may not approve `region`, or None when they may:
+    the one answer the quick fix, the code lens and the review queue all give."""
+    return review.approval_refusal(region, identity) if identity else NO_IDENTITY
 
 
 def resolve(action: types.CodeAction) -> types.CodeAction:

@@ -39,7 +39,7 @@ from foureyes.errors import FoureyesError
 from foureyes.lsp import actions, positions, present
 from foureyes.lsp.session import Located, Session
 from foureyes.lsp.settings import Settings, parse_settings
-from foureyes.model import FileReport, Region, ReviewState, RiskLevel
+from foureyes.model import FileReport, Identity, Region, ReviewState, RiskLevel
 from foureyes.report_json import region_json
 from foureyes.review.policy import PolicyError
 
@@ -366,8 +366,9 @@ class FoureyesServer(LanguageServer):
 
     async def workspace_regions(
         self, token: types.ProgressToken | None = None
-    ) -> list[tuple[str, Region]]:
-        """Every AI region in the workspace's repositories, open documents as edited."""
+    ) -> list[tuple[str, Region, Engine]]:
+        """Every AI region in the workspace's repositories, open documents as edited, with
+        its uri and the engine (repository) it belongs to."""
         engines = await self.workspace_engines()
         work: list[tuple[Located, str]] = []
         for engine in engines:
@@ -375,7 +376,7 @@ class FoureyesServer(LanguageServer):
                 uri = from_fs_path(str(engine.repo.abspath(path))) or ""
                 work.append((Located(engine, path), uri))
         await self._progress(token, "begin", f"Resolving {_count(len(work), 'file')}")
-        found: list[tuple[str, Region]] = []
+        found: list[tuple[str, Region, Engine]] = []
         for done, (located, uri) in enumerate(work, start=1):
             open_document = self.workspace.text_documents.get(uri)
             text = open_document.source if open_document else None
@@ -384,7 +385,7 @@ class FoureyesServer(LanguageServer):
             except FoureyesError as error:
                 log.info("skipped %s: %s", located.path, error)
                 continue
-            found.extend((uri, region) for region in report.regions)
+            found.extend((uri, region, located.engine) for region in report.regions)
             if done % 20 == 0:
                 await self._progress(
                     token, "report", f"{done}/{len(work)} files", done * 100 // len(work)
@@ -570,12 +571,7 @@ def create_server() -> FoureyesServer:
             return None
         located, report, _ = found
         identity = await ls.in_worker(ls.session.identity, located.engine)
-        refusals = {
-            region.id: (
-                actions.review.approval_refusal(region, identity) if identity else "no git identity"
-            )
-            for region in report.regions
-        }
+        refusals = {r.id: actions.approval_refusal(r, identity) for r in report.regions}
         return present.code_lenses(report, params.text_document.uri, refusals)
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
@@ -603,7 +599,19 @@ def create_server() -> FoureyesServer:
     async def on_review_queue(ls: FoureyesServer, params: Any) -> dict[str, Any]:
         token = await ls.server_progress_token()
         regions = await ls.workspace_regions(token)
-        return {"regions": [{**region_json(region), "uri": uri} for uri, region in regions]}
+        # Whether the person at this editor may approve each region: the quick fix's answer.
+        identities: dict[int, Identity | None] = {}
+        for _, _, engine in regions:
+            if id(engine) not in identities:
+                identities[id(engine)] = await ls.in_worker(ls.session.identity, engine)
+        entries = []
+        for uri, region, engine in regions:
+            refusal = actions.approval_refusal(region, identities[id(engine)])
+            entries.append(
+                {**region_json(region), "uri": uri, "can_approve": refusal is None,
+                 "approval_refusal": refusal}
+            )  # fmt: skip
+        return {"regions": entries}
 
     @server.feature(SUMMARY)
     async def on_summary(ls: FoureyesServer, params: Any) -> dict[str, Any]:
@@ -612,7 +620,7 @@ def create_server() -> FoureyesServer:
         if isinstance(uri, str) and uri in ls.workspace.text_documents:
             found = await ls.report(uri)
             result["file"] = _counts(found[1].regions if found else ())
-        result["workspace"] = _counts([region for _, region in await ls.workspace_regions()])
+        result["workspace"] = _counts([region for _, region, _ in await ls.workspace_regions()])
         return result
 
     @server.feature(types.SHUTDOWN)

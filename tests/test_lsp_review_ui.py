@@ -1,0 +1,93 @@
+"""What the editor says about review, from the real `foureyes serve` over stdio: who may
+approve (the review queue answers as the quick fix does), what the code lens says once
+review was requested, and what an approval tells the approver about what is left.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+
+from conftest import GitRepo, code_lines, language_server, make_repo
+from test_lsp import (
+    _read_code_actions_like_an_editor,
+    code_actions,
+    diagnostics,
+    open_document,
+    plain,
+)
+
+
+def _workspace(tmp_path: Path, policy: str | None = None) -> GitRepo:
+    """Dana records an agent's lines 5-11 of app.py."""
+    repo = make_repo(tmp_path / "ws")
+    repo.write("app.py", "\n".join(code_lines("app", 20)) + "\n")
+    if policy is not None:
+        repo.write(".foureyes.toml", policy)
+    marked = repo.foureyes("mark", "--ai", "app.py:5-11", "--agent", "claude-code")
+    assert marked.code == 0, marked.err
+    repo.commit("base")
+    return repo
+
+
+async def _queue_entry(client: Any) -> dict[str, Any]:
+    queue = plain(await client.protocol.send_request_async("foureyes/reviewQueue", {}))
+    (entry,) = queue["regions"]
+    return entry  # type: ignore[no-any-return]
+
+
+async def _quick_fix_approve(client: Any, uri: str) -> types.CodeAction | None:
+    """The quick fix menu's Approve for the region (None: not offered at all)."""
+    where = types.Range(start=types.Position(line=6, character=0),
+                        end=types.Position(line=6, character=0))  # fmt: skip
+    found = await code_actions(client, uri, where, [])
+    return next((a for a in found if a.title.startswith("Approve")), None)
+
+
+async def _execute(client: Any, command: str, **arguments: Any) -> dict[str, Any]:
+    result = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command=command, arguments=[arguments])
+    )
+    return plain(result)  # type: ignore[no-any-return]
+
+
+async def test_the_queue_offers_approve_exactly_when_the_quick_fix_does(tmp_path: Path) -> None:
+    """The review queue carries the server's one answer to "may the person at this
+    editor approve this region?": the very reason the quick fix shows on its disabled
+    Approve, or none when the quick fix offers Approve."""
+    repo = _workspace(tmp_path, '[review]\nseniors = ["sam@example.com"]\n')
+    async with language_server(repo.root) as client:
+        _read_code_actions_like_an_editor(client)
+        assert client.capabilities.text_document.code_action.disabled_support
+        uri = open_document(client, repo, "app.py")
+        await diagnostics(client, uri, lambda d: len(d) == 1)
+        cases = [
+            ("dana@example.com", "four eyes: you brought this AI code in"),  # the recorder
+            ("lee@example.com", "only seniors approve"),  # not a senior
+            ("sam@example.com", None),  # a senior who did not record it
+        ]
+        for email, refusal in cases:
+            repo.git("config", "user.email", email)
+            entry = await _queue_entry(client)
+            approve = await _quick_fix_approve(client, uri)
+            assert approve is not None, email
+            if refusal is None:
+                assert entry["can_approve"] is True and entry["approval_refusal"] is None
+                assert approve.disabled is None and approve.title.startswith("Approve"), email
+            else:
+                assert entry["can_approve"] is False, (email, entry)
+                assert approve.disabled is not None, email
+                assert refusal in entry["approval_refusal"]
+                # One question, one answer: the queue's reason is the quick fix's.
+                assert entry["approval_refusal"] == approve.disabled.reason
+        # Sam approves: the one approval needed is there, and Sam may not approve again,
+        # in the queue as in the quick fix.
+        assert (await _execute(client, "foureyes.approve", uri=uri, line=5))["ok"] is True
+        entry = await _queue_entry(client)
+        approve = await _quick_fix_approve(client, uri)
+        assert entry["review"]["state"] == "approved"
+        assert entry["can_approve"] is False and approve is not None and approve.disabled
+        assert entry["approval_refusal"] == approve.disabled.reason
+        assert "already approved" in entry["approval_refusal"]
