@@ -91,3 +91,39 @@ async def test_the_queue_offers_approve_exactly_when_the_quick_fix_does(tmp_path
         assert entry["can_approve"] is False and approve is not None and approve.disabled
         assert entry["approval_refusal"] == approve.disabled.reason
         assert "already approved" in entry["approval_refusal"]
+
+
+async def test_approving_says_how_many_approvals_are_still_needed(tmp_path: Path) -> None:
+    """The approver learns from the answer (and the message the editor shows) whether
+    the region is done or how many approvals it still lacks."""
+    policy = (
+        '[review]\nseniors = ["sam@example.com", "kim@example.com"]\n'
+        "approvals = { low = 2, medium = 2, high = 2, critical = 2 }\n"
+    )
+    repo = _workspace(tmp_path, policy)
+    async with language_server(repo.root) as client:
+        uri = open_document(client, repo, "app.py")
+        await diagnostics(client, uri, lambda d: len(d) == 1)
+        repo.git("config", "user.email", "sam@example.com")
+        first = await _execute(client, "foureyes.approve", uri=uri, line=5)
+        assert first["ok"] is True, first
+        assert first["message"] == (
+            "Approved app.py:5-11 — 1 of 2 senior approvals; 1 more needed"
+        ), first
+        repo.git("config", "user.email", "kim@example.com")
+        second = await _execute(client, "foureyes.approve", uri=uri, line=5)
+        assert second["message"] == (
+            "Approved app.py:5-11 — fully approved (2 of 2 senior approvals)"
+        ), second
+        shown = [m.message for m in client.messages if m.type == types.MessageType.Info]
+        assert first["message"] in shown and second["message"] in shown
+
+
+async def test_with_anyone_approving_approvals_are_not_called_senior(tmp_path: Path) -> None:
+    repo = _workspace(tmp_path, "[review]\napprovals = { low = 2 }\n")
+    async with language_server(repo.root) as client:
+        uri = open_document(client, repo, "app.py")
+        await diagnostics(client, uri, lambda d: len(d) == 1)
+        repo.git("config", "user.email", "sam@example.com")
+        done = await _execute(client, "foureyes.approve", uri=uri, line=5)
+        assert done["message"] == "Approved app.py:5-11 — 1 of 2 approvals; 1 more needed", done

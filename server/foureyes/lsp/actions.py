@@ -13,10 +13,11 @@ from typing import Any
 
 from lsprotocol import types
 
+from foureyes import wording
 from foureyes.capture.manual import LineRange, mark
 from foureyes.errors import UsageError
 from foureyes.lsp.session import Located
-from foureyes.model import FileReport, Identity, Region
+from foureyes.model import FileReport, Identity, Region, ReviewState
 from foureyes.review import actions as review
 from foureyes.review import rules
 
@@ -198,7 +199,8 @@ def run_command(
         return f"Requested senior review of {where}"
     if name == APPROVE:
         review.approve(engine, path, line, note=note, text=text)
-        return f"Approved {where}"
+        after = review.region_at(engine, path, line, text)
+        return f"Approved {where} — {approvals_left(after)}"
     if name == REQUEST_CHANGES:
         review.request_changes(engine, path, line, note=note, text=text)
         return f"Requested changes to {where}"
@@ -207,6 +209,18 @@ def run_command(
              texts={path: text})  # fmt: skip
         return f"Marked {where} as human-written"
     raise UsageError(f"unknown command {name}")
+
+
+def approvals_left(region: Region) -> str:
+    """`1 of 2 senior approvals; 1 more needed` or `fully approved (2 of 2 ...)`; with no
+    seniors named (anyone may approve) they are not called senior approvals."""
+    state = region.review
+    kind = "approval" if state.seniors.anyone else "senior approval"
+    have = f"{state.approvals} of {wording.count(state.approvals_required, kind)}"
+    if state.state is ReviewState.APPROVED:
+        return f"fully approved ({have})"
+    missing = max(state.approvals_required - state.approvals, 1)
+    return f"{have}; {missing} more needed"
 
 
 def _mark_heuristic(located: Located, arguments: Mapping[str, Any], text: str) -> str:
