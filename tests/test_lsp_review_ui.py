@@ -93,6 +93,49 @@ async def test_the_queue_offers_approve_exactly_when_the_quick_fix_does(tmp_path
         assert "already approved" in entry["approval_refusal"]
 
 
+async def _lens_titles(client: Any, uri: str) -> list[str]:
+    lenses = await client.text_document_code_lens_async(
+        types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
+    return [lens.command.title for lens in lenses or [] if lens.command]
+
+
+async def test_the_code_lens_says_whom_review_was_requested_from(tmp_path: Path) -> None:
+    """Once review is requested, the lens says so (and from whom) and offers a reminder,
+    not another "request review"."""
+    repo = _workspace(tmp_path)
+    async with language_server(repo.root) as client:
+        uri = open_document(client, repo, "app.py")
+        await diagnostics(client, uri, lambda d: len(d) == 1)
+        (status,) = await _lens_titles(client, uri)  # Dana's own code: no Approve lens
+        assert status.endswith("· not reviewed · 0/1 approvals · low risk · request review")
+
+        requested = await _execute(client, "foureyes.requestReview", uri=uri, line=5,
+                                   reviewers=["lee@example.com", "kim@example.com"])  # fmt: skip
+        assert requested["ok"] is True, requested
+        (status,) = await _lens_titles(client, uri)
+        assert "· review requested from lee@example.com, kim@example.com ·" in status, status
+        assert status.endswith("· remind"), status
+        assert "request review" not in status
+
+        # A person who may approve sees Approve beside it.
+        repo.git("config", "user.email", "sam@example.com")
+        titles = await _lens_titles(client, uri)
+        assert titles[1:] == ["Approve"], titles
+
+
+async def test_a_request_to_any_senior_reads_as_requested(tmp_path: Path) -> None:
+    """A request that names nobody (any senior reviewer) still shows as requested."""
+    repo = _workspace(tmp_path)
+    async with language_server(repo.root) as client:
+        uri = open_document(client, repo, "app.py")
+        await diagnostics(client, uri, lambda d: len(d) == 1)
+        assert (await _execute(client, "foureyes.requestReview", uri=uri, line=5))["ok"]
+        (status,) = await _lens_titles(client, uri)
+        assert "· review requested · 0/1 approvals ·" in status, status
+        assert status.endswith("· remind") and "from" not in status, status
+
+
 async def test_approving_says_how_many_approvals_are_still_needed(tmp_path: Path) -> None:
     """The approver learns from the answer (and the message the editor shows) whether
     the region is done or how many approvals it still lacks."""

@@ -25,6 +25,7 @@ from foureyes.model import (
     FileReport,
     Identity,
     Region,
+    Review,
     ReviewState,
     RiskLevel,
 )
@@ -275,7 +276,7 @@ def code_lenses(
         where = types.Range(start=position, end=position)
         review = region.review
         status = (
-            f"AI: {provenance(region)} · {_STATE_WORDS[review.state]} · "
+            f"AI: {provenance(region)} · {_lens_state(review)} · "
             f"{review.approvals}/{review.approvals_required} approvals · "
             f"{region.risk.level.value} risk"
         )
@@ -283,10 +284,12 @@ def code_lenses(
         if review.state is ReviewState.APPROVED:
             lenses.append(types.CodeLens(range=where, command=_command(status, "", arguments)))
             continue
+        # Asked already: the click asks again, as a reminder, rather than "request review".
+        again = "remind" if _waiting(review) else "request review"
         lenses.append(
             types.CodeLens(
                 range=where,
-                command=_command(f"{status} · request review", "foureyes.requestReview", arguments),
+                command=_command(f"{status} · {again}", "foureyes.requestReview", arguments),
             )
         )
         if approval_refusals.get(region.id) is None:
@@ -296,6 +299,27 @@ def code_lenses(
                 )
             )
     return lenses
+
+
+def _waiting(review: Review) -> bool:
+    """A live review request stands and no reviewer has asked for changes since."""
+    done = (ReviewState.APPROVED, ReviewState.CHANGES_REQUESTED)
+    return bool(review.requests) and review.state not in done
+
+
+def _lens_state(review: Review, shown: int = 2) -> str:
+    """The review state, and whom review was requested from while a request stands:
+    `review requested from lee@example.com, kim@example.com` (the first `shown` names,
+    then how many more), `review requested` for a request to any senior reviewer."""
+    words = _STATE_WORDS[review.state]
+    if not _waiting(review):
+        return words
+    asked = [one_line(who) for who in review.asked]
+    names = ", ".join(asked[:shown])
+    if len(asked) > shown:
+        names += f" and {len(asked) - shown} more"
+    requested = f"review requested from {names}" if names else "review requested"
+    return requested if review.state is ReviewState.REVIEW_REQUESTED else f"{words}, {requested}"
 
 
 def _command(title: str, name: str, arguments: list[object]) -> types.Command:
