@@ -121,11 +121,12 @@ def test_review_flow_in_neovim(nvim: str, workspace: GitRepo) -> None:
     # An approval covers exactly the text approved: the edit voided it for line 7.
     assert result["after_edit_code"] == "ai-review-requested"
     assert result["queue"] == [
-        {"file": "app.py", "lnum": 5, "end_lnum": 11, "text": "review-requested · claude-code",
-         "type": "I"},
-        {"file": "other.py", "lnum": 2, "end_lnum": 3, "text": "unreviewed · codex", "type": "I"},
-        {"file": "retry.py", "lnum": first, "end_lnum": last, "text": "unreviewed · claude-code",
-         "type": "I"},
+        {"file": "app.py", "lnum": 5, "end_lnum": 11, "type": "I",
+         "text": "review-requested · low risk · claude-code"},
+        {"file": "other.py", "lnum": 2, "end_lnum": 3, "type": "I",
+         "text": "unreviewed · low risk · codex"},
+        {"file": "retry.py", "lnum": first, "end_lnum": last, "type": "I",
+         "text": "unreviewed · high risk · claude-code"},
     ]  # fmt: skip
     assert result["quickfix_window_open"] is True
     # The approval made in the editor is in the ledger, by the second person; the edit
@@ -143,7 +144,8 @@ def test_every_command_with_the_pre_011_start(nvim: str, workspace: GitRepo) -> 
     assert result["completion"] == ["requestChanges", "requestReview", "requestReviewForFile"]
     # The codex region marked human stays AI; Sam approved it (commands.lua).
     assert result["queue_texts"] == [
-        "changes-requested · claude-code", "approved · codex", "unreviewed · codex"
+        "changes-requested · low risk · claude-code", "approved · low risk · codex",
+        "unreviewed · low risk · codex",
     ]  # fmt: skip
     assert result["quickfix_window_open"] is False
     assert "server command:" in result["health"] and "ERROR" not in result["health"]

@@ -29,7 +29,17 @@ local function state_text(review)
   return state
 end
 
+-- The unit's risk level, which decides how many approvals it needs: "high risk".
+local function risk_text(risk)
+  local level = type(risk) == 'table' and risk.level or nil
+  if type(level) ~= 'string' or level == '' then
+    return 'risk unknown'
+  end
+  return level .. ' risk'
+end
+
 --- Quickfix items for the regions of a reviewQueue answer, sorted by file and line.
+--- Each entry's text is `state · risk · agents`, e.g. `unreviewed · high risk · codex`.
 ---@param regions table[] the answer's `regions`
 ---@return table[]
 function M.items(regions)
@@ -46,7 +56,7 @@ function M.items(regions)
       lnum = region.start_line,
       end_lnum = region.end_line,
       col = 1,
-      text = ('%s · %s'):format(state_text(review), agents),
+      text = ('%s · %s · %s'):format(state_text(review), risk_text(region.risk), agents),
       type = TYPES[state] or 'I',
       user_data = { region = region.id }, -- ignored by Neovim < 0.9.3
     })
