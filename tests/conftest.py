@@ -30,8 +30,9 @@ def _isolated_git(
 ) -> None:
     """Tests never read the developer's own git configuration, nor the CI variables of
     the run they are in (`check` judges the commit when CI is set; a test that wants
-    that sets it, as tests/security/pullrequest.py does)."""
-    for name in ("CI", "GITHUB_BASE_REF"):
+    that sets it, as tests/security/pullrequest.py does), nor the virtual environment
+    active where pytest started (imports are judged by it when a project has none)."""
+    for name in ("CI", "GITHUB_BASE_REF", "VIRTUAL_ENV"):
         monkeypatch.delenv(name, raising=False)
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
@@ -126,6 +127,17 @@ def make_repo(root: Path, email: str = "dana@example.com", name: str = "Dana") -
     return repo
 
 
+def make_venv(where: Path, packages: tuple[str, ...] = ()) -> Path:
+    """A real virtual environment at `where` (without pip, so it takes milliseconds)
+    in which each of `packages` is installed as an empty importable package."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(where)], check=True)
+    (site,) = where.glob("lib/python*/site-packages")
+    for package in packages:
+        (site / package).mkdir()
+        (site / package / "__init__.py").write_text("")
+    return where
+
+
 @pytest.fixture
 def repo(tmp_path: Path) -> Iterator[GitRepo]:
     yield make_repo(tmp_path / "repo")
@@ -165,15 +177,17 @@ def code_lines(prefix: str, count: int) -> list[str]:
 
 
 @asynccontextmanager
-async def language_server(root: Path, profile: str = "visual-studio-code") -> AsyncIterator[Any]:
+async def language_server(
+    root: Path, profile: str = "visual-studio-code", settings: dict[str, Any] | None = None
+) -> AsyncIterator[Any]:
     """The installed `foureyes serve` over stdio, initialised for `root` by a pytest-lsp
-    client with an editor's handlers (diagnostics, configuration: none set, so the
-    policy decides) and the capabilities of `profile`; shut down afterwards."""
+    client with an editor's handlers (diagnostics, configuration: `settings`, by default
+    none, so the policy decides) and the capabilities of `profile`; shut down afterwards."""
     from lsprotocol import types
     from pytest_lsp import client_capabilities, make_test_lsp_client
 
     client = make_test_lsp_client()
-    client.set_configuration({}, section="foureyes")
+    client.set_configuration(settings or {}, section="foureyes")
     await client.start_io(FOUREYES, "serve", cwd=str(root))
     try:
         await client.initialize_session(

@@ -21,7 +21,7 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 import foureyes
-from conftest import FOUREYES, RUNNING_IN_CI, GitRepo, code_lines, make_repo
+from conftest import FOUREYES, RUNNING_IN_CI, GitRepo, code_lines, make_repo, make_venv
 
 CLIENTS = ["visual-studio-code", "neovim@v0.11.0"]
 
@@ -416,6 +416,8 @@ async def test_dependency_checks_arrive_later_without_blocking(
     client: LanguageClient, workspace: GitRepo
 ) -> None:
     workspace.write("pyproject.toml", '[project]\nname = "x"\nversion = "1"\ndependencies = []\n')
+    workspace.write(".gitignore", ".venv/\n")
+    make_venv(workspace.root / ".venv")  # the project's environment: only jedi can read it
     workspace.write("fetch.py", "import requestz\n\nvalue = requestz.get(url)\n")
     assert workspace.foureyes("mark", "--ai", "fetch.py:1-3", "--agent", "codex").code == 0
     uri = open_document(client, workspace, "fetch.py")
@@ -423,7 +425,9 @@ async def test_dependency_checks_arrive_later_without_blocking(
     found = await diagnostics(
         client, uri, lambda d: len(d) == 1 and "requestz" in d[0].message, timeout=30
     )
-    assert "neither part of the project, installed, nor declared" in found[0].message
+    assert "neither part of the project nor declared as a dependency, nor installed in" in (
+        found[0].message
+    )
 
 
 async def test_the_slow_tier_lands_in_diagnostics_and_hover_while_typing_goes_on(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import GitRepo, code_lines
+from conftest import GitRepo, code_lines, make_venv
 from foureyes.anchor import make_anchor, split_lines
 from foureyes.diskstore import DiskStore
 from foureyes.ledger import Ledger, new_id, now
@@ -30,7 +30,9 @@ def test_hallucinated_python_dependency(repo: GitRepo) -> None:
         '[project]\nname = "shop"\nversion = "1"\ndependencies = ["requests>=2", "PyYAML"]\n',
     )
     repo.write("shop/helpers.py", "def helper():\n    return 1\n")
+    repo.write(".gitignore", ".venv/\n")
     repo.commit("project")
+    make_venv(repo.root / ".venv")  # the project's environment, which only jedi can read
     code = (
         "import requestz",
         "import requests",

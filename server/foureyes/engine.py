@@ -114,7 +114,8 @@ class Engine:
         self.complete_risk = complete_risk
         disk = DiskStore(repo.cache_dir, "risk")
         self._disk = DiskStore(repo.cache_dir, "engine")
-        self.assessor = Assessor(Dependencies(repo, disk), References(repo, disk), disk)
+        self.dependencies = Dependencies(repo, disk, policy_python=lambda: self.policy.python)
+        self.assessor = Assessor(self.dependencies, References(repo, disk), disk)
         self._fixed_policy = policy
         self._policy_loader = PolicyLoader(repo.root)
         self._signatures: dict[tuple[str, str, str], str | None] = {}

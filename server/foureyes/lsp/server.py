@@ -303,6 +303,7 @@ class FoureyesServer(LanguageServer):
                 self.window_show_message(
                     types.ShowMessageParams(type=types.MessageType.Warning, message=problem)
                 )
+        self.session.use_editor_python(self.settings.python)
         self.settings_ready.set()
 
     # --- workspace-wide ---

@@ -29,6 +29,7 @@ class Session:
         self._lock = threading.Lock()
         self._roots: dict[Path, Path | None] = {}  # directory -> repository root (or none)
         self._engines: dict[Path, Engine] = {}
+        self._editor_python: str | None = None  # the foureyes.python setting
 
     def locate(self, file_path: str | None) -> Located | None:
         """The engine and relative path for a file, or None outside any git repository."""
@@ -50,8 +51,17 @@ class Session:
             if engine is None:
                 # Fast reports; the server refines slow risk signals in the background.
                 engine = Engine(Repository(root), complete_risk=False)
+                engine.dependencies.use_editor_python(self._editor_python)
                 self._engines[root] = engine
             return engine
+
+    def use_editor_python(self, path: str | None) -> None:
+        """The environment the user named for judging imports, for every repository."""
+        with self._lock:
+            self._editor_python = path
+            engines = list(self._engines.values())
+        for engine in engines:
+            engine.dependencies.use_editor_python(path)
 
     def engines(self) -> list[Engine]:
         with self._lock:

@@ -52,6 +52,7 @@ class Settings:
     code_lens: bool = True
     heuristics: bool = False  # editor-side guesses (large non-pasted insertions) accepted
     docs_url: str | None = None  # where diagnostic codes are explained; None: bundled docs
+    python: str | None = None  # the project's Python environment, for judging imports
 
 
 def parse_settings(raw: object) -> tuple[Settings, list[str]]:
@@ -85,7 +86,14 @@ def parse_settings(raw: object) -> tuple[Settings, list[str]]:
     if docs_url is not None and not isinstance(docs_url, str):
         problems.append("foureyes.docsUrl must be a string; ignored")
         docs_url = None
-    return Settings(severity, code_lens, heuristics, docs_url or None), problems
+    python = raw.get("python")
+    if python is not None and not isinstance(python, str):
+        problems.append("foureyes.python must be a path (a string); ignored")
+        python = None
+    return (
+        Settings(severity, code_lens, heuristics, docs_url or None, (python or "").strip() or None),
+        problems,
+    )
 
 
 def _flag(raw: Mapping[str, object], key: str, default: bool, problems: list[str]) -> bool:

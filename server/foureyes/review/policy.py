@@ -97,6 +97,7 @@ class Policy:
     risk_levels: Mapping[str, int] = field(default_factory=lambda: dict(LEVEL_THRESHOLDS))
     history: bool = True  # lines from AI-marked commits, git-ai notes, Agent Trace count
     ai_markers: tuple[str, ...] = ()  # extra regexes that mark a commit as AI ([history])
+    python: str | None = None  # the environment imports are judged by ([dependencies])
     problems: tuple[str, ...] = ()  # things that do not break the policy but deserve a word
     _seniors_cache: dict[str, Seniors] = field(default_factory=dict, repr=False)
 
@@ -306,7 +307,7 @@ def _unquote(part: str) -> str:
 # --- validation ---------------------------------------------------------------------------
 
 _TOP_KEYS = ("version", "review", "people", "teams", "paths", "severity", "signing", "check",
-             "notify", "risk", "history")  # fmt: skip
+             "notify", "risk", "history", "dependencies")  # fmt: skip
 _REVIEW_KEYS = ("seniors", "codeowners", "approvals", "mixed_lines")
 _LEVELS = tuple(level.value for level in RiskLevel)
 
@@ -408,6 +409,16 @@ def _build(table: dict[str, Any], src: _Source, read: Reader) -> Policy:
     except MarkerError as error:
         raise src.error(("history", "ai_markers"), str(error), error.hint) from None
 
+    dependencies = _table(table, ("dependencies",), src)
+    _known(dependencies, ("dependencies",), ("python",), src)
+    python = dependencies.get("python")
+    if python is not None and not (isinstance(python, str) and python.strip()):
+        raise src.error(
+            ("dependencies", "python"),
+            "must be a non-empty string",
+            'a virtual environment\'s folder or an interpreter, e.g. ".venv"',
+        )
+
     return Policy(
         source=".".join(src.prefix) + f" in {src.name}" if src.prefix else src.name,
         seniors=seniors, codeowners=use_codeowners, codeowners_file=owners_file,
@@ -415,7 +426,8 @@ def _build(table: dict[str, Any], src: _Source, read: Reader) -> Policy:
         critical_paths=critical, ignored_paths=ignored, severity=severity, signing=signing,
         fail_at=fail_at, ledger_problems=ledger_problems, webhooks=webhooks,
         risk_weights=risk_weights, risk_levels=risk_levels, history=history_enabled,
-        ai_markers=ai_markers, problems=tuple(problems),
+        ai_markers=ai_markers, python=python.strip() if python else None,
+        problems=tuple(problems),
     )  # fmt: skip
 
 

@@ -153,12 +153,14 @@ class Assessor:
             names, pending = self.dependencies.unknown(
                 language, region.path, facts.imports, slow=slow
             )
+            judged = self.dependencies.judged_by(language) if names else ""
             for name in names:
                 add(
                     "unknown-dependency",
                     RULES["unknown-dependency"].weight,
                     _import_line(region, name),
                     name=name,
+                    judged=judged,
                 )
         python = language == "python"
         if python and self.references is not None and region.text is not None and facts.definitions:

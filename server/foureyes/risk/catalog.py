@@ -40,7 +40,7 @@ RULES: dict[str, Rule] = {
         Rule("swallowed-error", "swallows an error silently", 15, "CWE-390"),
         Rule("placeholder", "leaves a placeholder or stub behind", 10),
         Rule("skipped-test", "disables or skips a test", 15),
-        Rule("unknown-dependency", "imports {name}, which is neither part of the project, installed, nor declared as a dependency", 30, "CWE-829"),
+        Rule("unknown-dependency", "imports {name}, which is neither part of the project nor declared as a dependency{judged}", 30, "CWE-829"),
         Rule("size", "is large ({count} lines)", 0),  # weight computed
         Rule("nesting", "nests {count} levels deep", 0),  # weight computed
         Rule("blast-radius", "defines {name}, which is referenced in {count} places", 0),  # weight computed

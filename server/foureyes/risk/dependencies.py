@@ -3,24 +3,27 @@
 Agents sometimes import packages that do not exist (and attackers register such
 names). An import is *unknown* when it is not in the standard library, not a module
 of the project itself, not declared in the project's manifests, and (Python only,
-the slow part, via jedi) not importable in the project's environment. Manifests
-read: pyproject.toml, requirements*.txt, setup.cfg; package.json; go.mod;
-Cargo.toml. Must not know about scores or regions.
+the slow part, via jedi) not importable in the project's environment, the one
+`environment.find_python_environment` chooses (never foureyes' own); with none, the
+manifests alone decide. Manifests read: pyproject.toml, requirements*.txt, setup.cfg;
+package.json; go.mod; Cargo.toml. Must not know about scores or regions.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 import threading
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from foureyes.diskstore import DiskStore
 from foureyes.errors import EnvironmentProblem
 from foureyes.repo import Repository, file_stamp
+from foureyes.risk.environment import ROOT_VENVS, PythonEnvironment, find_python_environment
 
 # Import names whose distribution is named differently (the common cases).
 _PYTHON_DISTRIBUTIONS = {
@@ -91,10 +94,20 @@ def normalise(name: str) -> str:
 class Dependencies:
     """Answers for one repository; manifests are re-read when they change. Thread-safe."""
 
-    def __init__(self, repo: Repository, disk: DiskStore | None = None) -> None:
+    def __init__(
+        self,
+        repo: Repository,
+        disk: DiskStore | None = None,
+        *,
+        policy_python: Callable[[], str | None] = lambda: None,
+    ) -> None:
+        """`policy_python` gives the policy's `[dependencies] python` when asked."""
         self.repo = repo
         self.root = repo.root
         self.disk = disk
+        self._policy_python = policy_python
+        self._editor_python: str | None = None
+        self._found: tuple[tuple[object, ...], PythonEnvironment] | None = None
         self._lock = threading.Lock()
         self._files: tuple[object, frozenset[str]] | None = None
         self._manifests: dict[Path, tuple[float, frozenset[str]]] = {}
@@ -104,6 +117,51 @@ class Dependencies:
         self.generation = 0
 
     # --- public ---
+
+    def use_editor_python(self, path: str | None) -> None:
+        """The editor's `foureyes.python` setting: the environment to judge by first."""
+        with self._lock:
+            if path != self._editor_python:
+                self._editor_python = path
+                self._environment.clear()
+                self._not_on_disk.clear()
+                self.generation += 1
+
+    def python_environment(self) -> PythonEnvironment:
+        """The environment Python imports are judged against (found again when the
+        settings, the policy, `VIRTUAL_ENV`, the index or a root venv change)."""
+        policy = self._policy_python()
+        key = (
+            self._editor_python,
+            policy,
+            os.environ.get("VIRTUAL_ENV"),
+            file_stamp(self.repo.git_dir / "index"),
+            tuple((self.root / name / "pyvenv.cfg").exists() for name in ROOT_VENVS),
+        )
+        with self._lock:
+            if self._found and self._found[0] == key:
+                return self._found[1]
+        found = find_python_environment(self.repo, editor=self._editor_python, policy=policy)
+        with self._lock:
+            if self._found and self._found[1] != found:
+                self._environment.clear()
+                self._not_on_disk.clear()
+                self.generation += 1
+            self._found = (key, found)
+        return found
+
+    def judged_by(self, language: str) -> str:
+        """How imports of `language` were judged, to finish a sentence about one that
+        resolved nowhere ("... nor declared as a dependency" + this)."""
+        if language != "python":
+            return ""
+        environment = self.python_environment()
+        if environment.path is None:
+            return (
+                "; no Python environment was found to look in, so only declared dependencies"
+                " count (set [dependencies] python in the policy to name one)"
+            )
+        return f", nor installed in {environment.path} ({environment.source})"
 
     def unknown(
         self, language: str, path: str, imports: Sequence[str], *, slow: bool
@@ -137,7 +195,10 @@ class Dependencies:
         known = self._python_known(top)
         if known is not None:
             return known
-        return self._importable(top) if slow else None
+        environment = self.python_environment().path
+        if environment is None:
+            return False  # nothing to look in: only declared dependencies count
+        return self._importable(top, environment) if slow else None
 
     def _python_known(self, top: str) -> bool | None:
         """Whether `top` can be imported, from files and earlier jedi verdicts; None
@@ -160,7 +221,10 @@ class Dependencies:
         fast tier asks on every keystroke, and only jedi (the slow tier) fills it."""
         if self.disk is None or top in self._not_on_disk:
             return None
-        remembered = self.disk.get(("import", _environment_stamp(self.root), top))
+        environment = self.python_environment().path
+        if environment is None:
+            return None
+        remembered = self.disk.get(("import", _environment_stamp(environment), top))
         if not isinstance(remembered, bool):
             with self._lock:
                 self._not_on_disk.add(top)
@@ -188,26 +252,21 @@ class Dependencies:
             found |= self._manifest(requirements, _requirements_names)
         return frozenset(found)
 
-    def _importable(self, top: str) -> bool:
+    def _importable(self, top: str, environment: Path) -> bool:
         with self._lock:
             if top in self._environment:
                 return self._environment[top]
         remembered = self._remembered(top)
         if remembered is not None:
             return remembered
-        environment_key = ("import", _environment_stamp(self.root), top)
+        environment_key = ("import", _environment_stamp(environment), top)
         import jedi  # slow to import; only the background tier gets here
 
-        environment = None
-        venv = project_venv(self.repo)
-        if venv is not None:
-            try:
-                environment = jedi.create_environment(str(venv), safe=False)
-            except Exception:
-                environment = None
-        project = jedi.Project(str(self.root), environment_path=None)
-        script = jedi.Script(f"import {top}\n", project=project, environment=environment)
         try:
+            # Only the project's environment: jedi's default is the one foureyes runs in.
+            python = jedi.create_environment(str(environment), safe=False)
+            project = jedi.Project(str(self.root), environment_path=str(environment))
+            script = jedi.Script(f"import {top}\n", project=project, environment=python)
             found = bool(script.infer(1, 7 + len(top)))
         except Exception:
             found = True  # when jedi cannot tell, do not accuse the import
@@ -299,42 +358,17 @@ class Dependencies:
         return files
 
 
-def _venv_dir(root: Path) -> Path | None:
-    for candidate in (".venv", "venv", "env"):
-        venv = root / candidate
-        if (venv / "pyvenv.cfg").exists():
-            return venv
-    return None
-
-
-def project_venv(repo: Repository) -> Path | None:
-    """The project's own virtual environment, when it is one foureyes may run.
-
-    jedi learns about an environment by running its interpreter. A venv that git
-    tracks (any file of it committed) or that is a symbolic link came with the
-    repository's content, which a pull request controls: running it would run the
-    pull request's code in CI and in the editor. Such a venv is never used."""
-    venv = _venv_dir(repo.root)
-    if venv is None or venv.is_symlink():
-        return None
-    try:
-        tracked = repo.git("ls-files", "-z", "--", venv.name)
-    except EnvironmentProblem:
-        return None
-    return None if tracked else venv
-
-
-def _environment_stamp(root: Path) -> tuple[object, ...]:
-    """What jedi's answer about an import depends on: which environment it reads (the
-    project's venv, else this interpreter's) and when its packages last changed."""
-    venv = _venv_dir(root) or Path(sys.prefix)
+def _environment_stamp(environment: Path) -> tuple[object, ...]:
+    """What jedi's answer about an import depends on: the environment it reads and when
+    its packages (or, for a bare interpreter, the interpreter) last changed."""
+    home = environment if environment.is_dir() else environment.parent.parent
     stamps = []
-    for site in sorted(venv.glob("lib*/python*/site-packages")):
+    for site in sorted(home.glob("lib*/python*/site-packages")) or [environment]:
         try:
             stamps.append((str(site), site.stat().st_mtime_ns))
         except OSError:
             continue
-    return (str(venv), tuple(stamps))
+    return (str(environment), tuple(stamps))
 
 
 def _requirement_names(lines: Iterable[str]) -> set[str]:

@@ -1,5 +1,6 @@
 """`foureyes init`: set up foureyes' files in the current repository, and say what AI
-code history already holds (with the way to accept it: `foureyes baseline`)."""
+code history already holds (with the way to accept it: `foureyes baseline`), and which
+Python environment imports will be judged against."""
 
 from __future__ import annotations
 
@@ -44,6 +45,8 @@ def _explain_history(repo: Repository) -> None:
         ]
     except FoureyesError:
         return  # a broken policy or an unreadable file is reported by the commands that need it
+    for line in engine.dependencies.python_environment().explain():
+        print(line)
     if not waiting:
         return
     files = len({region.path for region in waiting})

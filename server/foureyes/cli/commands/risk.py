@@ -12,6 +12,7 @@ from foureyes.engine import Engine
 from foureyes.model import Risk
 from foureyes.repo import Repository
 from foureyes.risk.assess import RegionInput
+from foureyes.risk.languages import language_of
 from foureyes.wording import span
 
 
@@ -48,10 +49,16 @@ def run(args: argparse.Namespace) -> int:
         for region in report.regions:
             body = tuple(lines[region.start_line - 1 : region.end_line])
             results.append((region.id, RegionInput(path, region.start_line, body), region.risk))
+    python = language_of(path) == "python"
+    environment = engine.dependencies.python_environment() if python else None
     if args.json:
-        print_json(
-            {"path": path, "regions": [_json(rid, item, risk) for rid, item, risk in results]}
-        )
+        found: dict[str, Any] = {
+            "path": path,
+            "regions": [_json(rid, item, risk) for rid, item, risk in results],
+        }
+        if environment:
+            found["python_environment"] = environment.to_json()
+        print_json(found)
         return EXIT_OK
     if not results:
         print(f"{path}: no AI-written regions (use --all-lines to assess the whole file)")
@@ -64,6 +71,8 @@ def run(args: argparse.Namespace) -> int:
             where = f" [line {reason.start_line}]" if reason.start_line else ""
             cwe = f" ({reason.cwe})" if reason.cwe else ""
             print(f"  +{reason.weight:<3} {reason.message}{cwe}{where}")
+    if environment and results:
+        print("\n".join(environment.explain()))
     sys.stdout.flush()
     return EXIT_OK
 
