@@ -152,3 +152,32 @@ def test_every_command_with_the_pre_011_start(nvim: str, workspace: GitRepo) -> 
     status = workspace.foureyes("status", "--json").json()
     app = next(r for r in status["regions"] if r["path"] == "app.py")
     assert app["review"]["state"] == "changes-requested"
+
+
+def test_checkhealth_judges_the_command_neovim_will_run(nvim: str, workspace: GitRepo) -> None:
+    # Only the command given to vim.lsp.config can be right: no foureyes on $PATH.
+    path = os.pathsep.join(
+        d for d in os.environ.get("PATH", "").split(os.pathsep)
+        if d and not (Path(d) / "foureyes").exists()
+    )  # fmt: skip
+    python = str(Path(sys.executable).with_name("python"))
+    result = run_script(nvim, "health.lua", workspace, {"PATH": path, "FOUREYES_PYTHON": python})
+
+    def lines(report: str, level: str) -> list[str]:
+        return [line for line in report.splitlines() if re.match(rf"- \S* ?{level}\b", line)]
+
+    documented = result["documented"]
+    assert lines(documented, "ERROR") == [], documented
+    command = f"server command: {python} -m foureyes serve (from vim.lsp.config('foureyes');"
+    assert any(command in line for line in lines(documented, "OK")), documented
+    assert any("client" in line and "running" in line for line in lines(documented, "OK"))
+
+    missing = lines(result["missing"], "ERROR")
+    assert any("/nonexistent/venv/bin/foureyes" in line for line in missing), result["missing"]
+
+    not_foureyes = lines(result["not_foureyes"], "ERROR")
+    assert any("/bin/false" in line for line in not_foureyes), result["not_foureyes"]
+
+    function_cmd = result["function_cmd"]
+    assert lines(function_cmd, "ERROR") == [], function_cmd
+    assert "function" in function_cmd and "not checked" in function_cmd, function_cmd

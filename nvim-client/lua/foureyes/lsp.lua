@@ -7,6 +7,11 @@ local M = {}
 
 M.name = 'foureyes'
 
+--- How setup() starts clients: 'native' (vim.lsp.config + vim.lsp.enable), 'start'
+--- (vim.lsp.start from a FileType autocommand), or nil when setup() did not start any
+--- (the user may have called vim.lsp.enable('foureyes') directly).
+M.started_by = nil
+
 local has_011 = vim.fn.has('nvim-0.11') == 1
 
 --- The repository root of a buffer's file, or nil (no file, or not in a git repository).
@@ -86,8 +91,10 @@ function M.enable(options)
   if native then
     vim.lsp.config(M.name, M.native_config(options))
     vim.lsp.enable(M.name)
+    M.started_by = 'native'
     return
   end
+  M.started_by = 'start'
   local group = vim.api.nvim_create_augroup('foureyes_lsp', { clear = true })
   vim.api.nvim_create_autocmd('FileType', {
     group = group,
@@ -106,6 +113,51 @@ function M.enable(options)
       M.start(bufnr, options)
     end
   end
+end
+
+--- The command a foureyes client is started with, and where it comes from: on 0.11+
+--- unless setup() chose vim.lsp.start, vim.lsp.enable reads vim.lsp.config.foureyes
+--- (lsp/foureyes.lua with the user's vim.lsp.config() calls layered on top);
+--- otherwise the plugin's options.
+---@return string[]|function|nil cmd
+---@return string source
+function M.command()
+  if M.started_by ~= 'start' and type(vim.lsp.config) == 'table' then
+    local ok, native = pcall(function()
+      return vim.lsp.config[M.name]
+    end)
+    if ok and type(native) == 'table' and native.cmd ~= nil then
+      return native.cmd, "vim.lsp.config('foureyes')"
+    end
+  end
+  return require('foureyes.config').options.cmd, M.started_by and 'setup()' or 'the default'
+end
+
+--- Whether anything will start a client: setup() did, or (0.11+) vim.lsp.enable('foureyes')
+--- was called. nil when this Neovim cannot tell.
+---@return boolean|nil
+function M.enabled()
+  if M.started_by ~= nil then
+    return true
+  end
+  if vim.lsp.is_enabled then -- 0.11+
+    return vim.lsp.is_enabled(M.name)
+  end
+  return nil
+end
+
+--- Run a short command and wait for it: { code, stdout, stderr }, or nil where Neovim
+--- has no vim.system (before 0.10) or the command cannot be started.
+---@param args string[]
+---@param timeout_ms integer
+function M.run(args, timeout_ms)
+  if not vim.system then
+    return nil
+  end
+  local ok, done = pcall(function()
+    return vim.system(args, { text = true }):wait(timeout_ms)
+  end)
+  return ok and done or nil
 end
 
 --- foureyes clients, optionally only those attached to a buffer.
