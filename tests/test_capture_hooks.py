@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import FOUREYES, GitRepo
+from conftest import FOUREYES, GitRepo, ai_lines
 from foureyes.capture.hook_config import is_ours, record_command
 
 CONFIG = {
@@ -61,8 +63,18 @@ def our_commands(config: Any, agent: str) -> list[str]:
     return found
 
 
+def without_foureyes_on_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PATH as on a machine where foureyes lives only in a venv (git still found)."""
+    keep = [d for d in os.environ["PATH"].split(os.pathsep) if not (Path(d) / "foureyes").exists()]
+    monkeypatch.setenv("PATH", os.pathsep.join(keep))
+    assert shutil.which("foureyes") is None and shutil.which("git")
+
+
 @pytest.mark.parametrize("agent", sorted(CONFIG))
-def test_install_and_uninstall_are_idempotent(repo: GitRepo, agent: str) -> None:
+def test_install_and_uninstall_are_idempotent(
+    repo: GitRepo, agent: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    without_foureyes_on_path(monkeypatch)
     path = CONFIG[agent]
     first = repo.foureyes("hooks", "install", agent)
     assert first.code == 0, first.err
@@ -72,6 +84,7 @@ def test_install_and_uninstall_are_idempotent(repo: GitRepo, agent: str) -> None
     executable, _, rest = command.partition(" ")
     assert rest == f"record --agent {agent}"
     assert Path(executable).is_absolute() and Path(executable).name == "foureyes"
+    assert "warning: `foureyes` is not on PATH" in first.err
 
     again = repo.foureyes("hooks", "install", agent)
     assert again.code == 0 and again.out.startswith("already installed:")
@@ -181,8 +194,11 @@ def test_unknown_agent_is_a_usage_error(repo: GitRepo) -> None:
     assert not (repo.root / ".claude").exists()
 
 
-def test_the_installed_command_records_an_edit(repo: GitRepo) -> None:
+def test_the_installed_command_records_an_edit(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """End to end: install with the real command, then run what the agent would run."""
+    without_foureyes_on_path(monkeypatch)
     result = repo.foureyes_process("hooks", "install", "claude-code")
     assert result.code == 0, result.err
     [command] = our_commands(read_json(repo, ".claude/settings.json"), "claude-code")
@@ -211,3 +227,49 @@ def test_record_command_quotes_a_path_with_spaces() -> None:
     assert command == "'/Users/dana/My Tools/bin/foureyes' record --agent cursor"
     assert is_ours(command, "cursor") and not is_ours(command, "claude-code")
     assert not is_ours("notfoureyes record --agent cursor", "cursor")
+
+
+def test_with_foureyes_on_path_the_hook_works_on_every_machine(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A shared .claude/settings.json must not carry one developer's venv path: with
+    foureyes on PATH the command is plain `foureyes`, and it records for whoever runs it."""
+    without_foureyes_on_path(monkeypatch)
+    assert repo.foureyes("hooks", "install", "claude-code").code == 0  # an absolute path
+    monkeypatch.setenv("PATH", os.pathsep.join([str(Path(FOUREYES).parent), os.environ["PATH"]]))
+    result = repo.foureyes("hooks", "install", "claude-code")
+    assert result.code == 0 and result.out.startswith("installed:")
+    assert "on PATH" in result.out and not result.err
+    [command] = our_commands(read_json(repo, ".claude/settings.json"), "claude-code")
+    assert command == "foureyes record --agent claude-code"  # the old path was replaced
+
+    repo.write("src/new.py", "def added_by_the_agent():\n    return 42\n")
+    payload = {
+        "session_id": "abc",
+        "cwd": str(repo.root),
+        "hook_event_name": "PostToolUse",
+        "tool_name": "Write",
+        "tool_input": {"file_path": str(repo.root / "src/new.py"), "content": ""},
+        "tool_response": {"type": "create"},
+    }
+    done = subprocess.run(
+        ["sh", "-c", command], cwd=repo.root, input=json.dumps(payload), text=True,
+        capture_output=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert ai_lines(repo, "src/new.py") == [1, 2]
+
+
+def test_a_machine_path_in_a_tracked_config_is_called_out(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo.write(".claude/settings.json", "{}\n")
+    repo.write("README.md", "x\n")
+    repo.commit("shared agent settings")
+    without_foureyes_on_path(monkeypatch)
+    result = repo.foureyes("hooks", "install", "claude-code")
+    assert result.code == 0
+    assert "git tracks .claude/settings.json, so everyone who pulls it gets this path" in (
+        result.err
+    )
+    assert "foureyes hooks install claude-code` again" in result.err

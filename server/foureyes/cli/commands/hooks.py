@@ -1,7 +1,9 @@
 """`foureyes hooks install|uninstall AGENT`: set up an agent to record its edits.
 
-Only picks the command to write (this process's own `foureyes`) and reports; how
-each agent's configuration file is merged lives in capture/hook_config.py.
+Only picks the command to write and reports; how each agent's configuration file is
+merged lives in capture/hook_config.py. Agent configuration is often committed and
+shared (`.claude/`), so the command is plain `foureyes` whenever foureyes is on PATH;
+only otherwise is it this machine's absolute path, with a warning saying who it breaks.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 
 from foureyes.capture.hook_config import HOOK_AGENTS, install, record_command, uninstall
 from foureyes.cli.common import EXIT_OK, Subcommands, add_command
+from foureyes.errors import FoureyesError
 from foureyes.repo import Repository
 
 
@@ -25,12 +28,20 @@ def register(commands: Subcommands) -> None:
 def run(args: argparse.Namespace) -> int:
     repo = Repository.discover()
     if args.action == "install":
-        command = record_command(executable(), args.agent)
+        on_path = shutil.which("foureyes")
+        command = record_command("foureyes" if on_path else executable(), args.agent)
         change = install(repo.root, args.agent, command)
         spec = change.spec
         where = spec.event if spec.matcher is None else f"{spec.event} ({spec.matcher})"
         verb = "installed" if change.changed else "already installed"
         print(f"{verb}: {spec.path} runs `{command}` on {where}")
+        if on_path:
+            print(
+                f"`foureyes` is found on PATH ({on_path}); everyone who shares "
+                f"{spec.path} needs foureyes on the PATH their agent runs with"
+            )
+        else:
+            print(_machine_only(repo, spec.path, args.agent), file=sys.stderr)
         if spec.note:
             print(f"note: {spec.note}")
     else:
@@ -40,6 +51,24 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(f"no foureyes hook to remove in {change.spec.path}")
     return EXIT_OK
+
+
+def _machine_only(repo: Repository, config: str, agent: str) -> str:
+    """The warning for a hook command that names this machine's foureyes by its path."""
+    try:
+        shared = bool(repo.git("ls-files", "--", config).strip())
+    except FoureyesError:
+        shared = False
+    who = (
+        f"git tracks {config}, so everyone who pulls it gets this path"
+        if shared
+        else f"teammates who share {config} need foureyes at this same path"
+    )
+    return (
+        f"warning: `foureyes` is not on PATH, so the hook names this machine's foureyes "
+        f"by its path; {who}. Put foureyes on PATH (for example `pipx install foureyes`) "
+        f"and run `foureyes hooks install {agent}` again to write plain `foureyes`."
+    )
 
 
 def executable() -> str:
