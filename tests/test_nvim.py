@@ -181,3 +181,18 @@ def test_checkhealth_judges_the_command_neovim_will_run(nvim: str, workspace: Gi
     function_cmd = result["function_cmd"]
     assert lines(function_cmd, "ERROR") == [], function_cmd
     assert "function" in function_cmd and "not checked" in function_cmd, function_cmd
+
+
+def test_code_lenses_follow_the_ledger_and_the_text(nvim: str, workspace: GitRepo) -> None:
+    result = run_script(nvim, "lenses.lua", workspace)
+
+    assert result["refresh_support"] is True  # or the server never asks for a refresh
+    assert [lens["line"] for lens in result["before"]] == [5]
+    assert "not reviewed · 0/1 approvals · low risk" in result["before"][0]["title"]
+    assert result["drawn_on_lines"] == [5]
+    # Approved by Sam from the CLI, in another process: the server noticed the ledger
+    # change and asked Neovim to fetch the lenses again.
+    assert result["refresh_requests"] >= 1
+    assert len(result["after"]) == 1
+    assert "· approved · 1/1 approvals" in result["after"][0]["title"]
+    assert any("request review" in lens["title"] for lens in result["after_edit"])

@@ -12,3 +12,5 @@ if vim.fn.has('nvim-0.8') ~= 1 then
 end
 
 require('foureyes.commands').create()
+-- Code lenses for foureyes clients however they were started (setup() or vim.lsp.enable).
+require('foureyes.lenses').create()

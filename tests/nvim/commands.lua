@@ -33,6 +33,11 @@ H.wait_for('an ai-unreviewed warning on lines 5-11', function()
     and found[1].severity == vim.diagnostic.severity.WARN
 end)
 
+-- Code lenses come on this way of starting too, without a refresh of the user's own.
+H.wait_for('a code lens on the region', function()
+  return #vim.lsp.codelens.get(bufnr) > 0
+end)
+
 -- A file outside any git repository gets no client.
 vim.cmd.edit(vim.fn.fnameescape(vim.fs.dirname(H.env.repo) .. '/loose.py'))
 local loose = vim.api.nvim_get_current_buf()

@@ -8,8 +8,8 @@
 --   })
 --
 -- Modules: config (options), lsp (starting and talking to the server, all version
--- differences), commands (:FourEyes), queue (review queue -> quickfix), health
--- (:checkhealth foureyes).
+-- differences), commands (:FourEyes), lenses (code lenses kept current), queue
+-- (review queue -> quickfix), health (:checkhealth foureyes).
 local M = {}
 
 --- Configure and start the client. Safe to call more than once (the last call wins).
@@ -17,6 +17,7 @@ local M = {}
 function M.setup(opts)
   local options = require('foureyes.config').resolve(opts)
   require('foureyes.commands').create()
+  require('foureyes.lenses').create()
   if options.autostart then
     require('foureyes.lsp').enable(options)
   end

@@ -34,10 +34,24 @@ function M.git_root(bufnr)
   return found and vim.fs.dirname(found) or nil
 end
 
+local lenses_refresh = 'workspace/codeLens/refresh'
+
 --- The client table shared by both ways of starting (without root_dir).
 ---@param options table resolved plugin options
 function M.client_config(options)
-  local config = { name = M.name, cmd = options.cmd, filetypes = options.filetypes }
+  local config = {
+    name = M.name,
+    cmd = options.cmd,
+    filetypes = options.filetypes,
+    -- Neovim (0.11) does not advertise this itself: with it the server asks for fresh
+    -- lenses when the ledger changes (lenses.lua answers).
+    capabilities = { workspace = { codeLens = { refreshSupport = true } } },
+    handlers = {
+      [lenses_refresh] = function(...)
+        return require('foureyes.lenses').on_refresh(...)
+      end,
+    },
+  }
   -- Empty settings are left out, not sent: Neovim encodes an empty Lua table as a JSON
   -- array, which the server would reject as "settings must be an object".
   if next(options.settings or {}) ~= nil then
@@ -62,6 +76,10 @@ function M.start(bufnr, options)
   end
   local config = M.client_config(options)
   config.filetypes = nil -- vim.lsp.start does not filter; the autocommand did
+  -- Before 0.11 a client's capabilities replace the defaults rather than extend them.
+  -- (On the native path they are left partial, so vim.lsp.config('*', ...) still counts.)
+  config.capabilities =
+    vim.tbl_deep_extend('force', vim.lsp.protocol.make_client_capabilities(), config.capabilities)
   config.root_dir = root
   return vim.lsp.start(config, { bufnr = bufnr })
 end
@@ -168,6 +186,15 @@ function M.clients(bufnr)
     return vim.lsp.get_clients(filter)
   end
   return vim.lsp.get_active_clients(filter)
+end
+
+--- The buffers a client is attached to.
+---@return integer[]
+function M.buffers(client)
+  if client.attached_buffers then
+    return vim.tbl_keys(client.attached_buffers)
+  end
+  return vim.lsp.get_buffers_by_client_id(client.id)
 end
 
 --- The foureyes client attached to a buffer (0: the current one), or nil.
