@@ -196,3 +196,18 @@ def test_code_lenses_follow_the_ledger_and_the_text(nvim: str, workspace: GitRep
     assert len(result["after"]) == 1
     assert "· approved · 1/1 approvals" in result["after"][0]["title"]
     assert any("request review" in lens["title"] for lens in result["after_edit"])
+
+
+def test_commands_end_without_a_hit_enter_prompt(nvim: str, workspace: GitRepo) -> None:
+    result = run_script(nvim, "messages.lua", workspace)
+
+    assert result["cmdheight"] == 1
+    steps = result["steps"]
+    assert len(steps) == 10
+    for step in steps:
+        assert "prompt" not in step and "timed_out" not in step, step
+        assert step["mode"] == "n", step
+        # One line, Neovim's own vim.notify, within the room before a prompt.
+        assert step["message"].startswith("foureyes: "), step
+        assert len(step["message"]) <= result["echospace"], step
+    assert result["quickfix_items"] == 3

@@ -23,21 +23,11 @@ H.messages = {} -- everything shown with vim.notify (server messages included)
 local last_step = H.started
 
 -- Record messages instead of only printing them: a failure report includes them, and
--- steps can wait for the server's "Approved ..." or error messages.
+-- steps can wait for the server's "Approved ..." or error messages (the plugin shows
+-- the server's window/showMessage with vim.notify too, as "foureyes: Approved ...").
 vim.notify = function(message, level)
   table.insert(H.messages, { message = tostring(message), level = level or vim.log.levels.INFO })
   io.stderr:write(('[notify %s] %s\n'):format(level or vim.log.levels.INFO, tostring(message)))
-end
-
--- The server reports each command's outcome with window/showMessage, which Neovim
--- echoes without vim.notify: record those too.
-local show_message = vim.lsp.handlers['window/showMessage']
-local LEVELS = { vim.log.levels.ERROR, vim.log.levels.WARN, vim.log.levels.INFO, vim.log.levels.DEBUG }
-vim.lsp.handlers['window/showMessage'] = function(err, params, ctx, ...)
-  if params then
-    table.insert(H.messages, { message = params.message, level = LEVELS[params.type] })
-  end
-  return show_message(err, params, ctx, ...)
 end
 
 function H.load_plugin()

@@ -59,7 +59,7 @@ H.git('config', 'user.email', 'sam@example.com')
 H.git('config', 'user.name', 'Sam')
 vim.cmd('FourEyes approve looks right to me')
 H.wait_for('the approval removes the diagnostic', function()
-  return #H.diagnostics(bufnr) == 0 and H.has_message('^Approved app.py:5%-11')
+  return #H.diagnostics(bufnr) == 0 and H.has_message('^foureyes: Approved app.py:5%-11')
 end)
 
 -- 4. Changing an approved line voids the approval for it: the region is flagged again.

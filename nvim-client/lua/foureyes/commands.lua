@@ -3,16 +3,13 @@
 -- list from the review queue.
 --
 -- The server decides everything (which region is under the cursor, whether you may
--- approve it) and reports the outcome with window/showMessage, which Neovim shows as
--- a message; this module only reports what the server could not (an unattached
+-- approve it) and reports the outcome with window/showMessage, which message.lua shows
+-- on one line; this module only reports what the server could not (an unattached
 -- buffer, a failed request).
 local lsp = require('foureyes.lsp')
+local notify = require('foureyes.message').notify
 
 local M = {}
-
-local function notify(message, level)
-  vim.notify('foureyes: ' .. message, level or vim.log.levels.INFO)
-end
 
 --- Run a server command with one argument object, e.g.
 --- execute('foureyes.approve', { uri = ..., line = 5, note = 'ok' }).
@@ -27,11 +24,9 @@ function M.execute(command, argument, bufnr, on_done)
   end
   local client = lsp.client_for(bufnr)
   if not client then
-    notify(
-      'the language server is not attached to this buffer (is the file in a git repository, '
-        .. 'and its filetype in setup({ filetypes = ... })?)',
-      vim.log.levels.WARN
-    )
+    -- Why is :checkhealth foureyes's to say (a file outside git, a filetype not listed,
+    -- a command that fails); one line here.
+    notify('not running for this buffer; see :checkhealth foureyes', vim.log.levels.WARN)
     return false
   end
   local params = { command = command, arguments = { argument } }
@@ -114,9 +109,13 @@ end
 function M.run(opts)
   local name, rest = (opts.args or ''):match('^%s*(%S*)%s*(.-)%s*$')
   local sub = M.subcommands[name]
+  if name == '' then
+    -- Asked for: the whole list, on as many lines as it takes (like :ls).
+    vim.notify(usage(), vim.log.levels.INFO)
+    return
+  end
   if not sub then
-    local message = name == '' and usage() or ('unknown subcommand %q\n%s'):format(name, usage())
-    notify(message, name == '' and vim.log.levels.INFO or vim.log.levels.ERROR)
+    notify(('unknown subcommand %q (:FourEyes lists them)'):format(name), vim.log.levels.ERROR)
     return
   end
   if sub.run then

@@ -50,6 +50,10 @@ function M.client_config(options)
       [lenses_refresh] = function(...)
         return require('foureyes.lenses').on_refresh(...)
       end,
+      -- One line through vim.notify, not Neovim's two-line echo with a hit-enter prompt.
+      ['window/showMessage'] = function(...)
+        return require('foureyes.message').on_show_message(...)
+      end,
     },
   }
   -- Empty settings are left out, not sent: Neovim encodes an empty Lua table as a JSON

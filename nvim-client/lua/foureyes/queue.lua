@@ -2,6 +2,7 @@
 -- foureyes/reviewQueue request) as a quickfix list, one entry per region.
 local config = require('foureyes.config')
 local lsp = require('foureyes.lsp')
+local notify = require('foureyes.message').notify
 
 local M = {}
 
@@ -81,10 +82,7 @@ function M.open(opts)
     client = lsp.clients()[1]
   end
   if client == nil then
-    vim.notify(
-      'foureyes: the language server is not running; open a file in a git repository first',
-      vim.log.levels.WARN
-    )
+    notify('not running; open a file in a git repository first', vim.log.levels.WARN)
     if opts.on_done then
       opts.on_done(nil)
     end
@@ -93,7 +91,7 @@ function M.open(opts)
   -- vim.empty_dict(): `{}` would be sent as a JSON array.
   lsp.request(client, 'foureyes/reviewQueue', vim.empty_dict(), function(err, result)
     if err then
-      vim.notify('foureyes: review queue failed: ' .. tostring(err.message), vim.log.levels.ERROR)
+      notify('review queue failed: ' .. tostring(err.message), vim.log.levels.ERROR)
       if opts.on_done then
         opts.on_done(nil)
       end
@@ -106,9 +104,19 @@ function M.open(opts)
       open = config.options.queue.open
     end
     if #items == 0 then
-      vim.notify('foureyes: no AI-written regions', vim.log.levels.INFO)
-    elseif open then
-      vim.cmd('copen')
+      notify('no AI-written regions')
+    else
+      if open then
+        vim.cmd('copen')
+      end
+      local waiting = #vim.tbl_filter(function(region)
+        return (region.review or {}).state ~= 'approved'
+      end, result.regions)
+      notify(('review queue: %d AI %s, %d not approved'):format(
+        #items,
+        #items == 1 and 'region' or 'regions',
+        waiting
+      ))
     end
     if opts.on_done then
       opts.on_done(items)
