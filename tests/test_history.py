@@ -8,7 +8,11 @@ first on PATH.
 
 from __future__ import annotations
 
+import json
 import os
+import pickle
+import shutil
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -417,3 +421,173 @@ def test_unusual_file_names(repo: GitRepo) -> None:
     found = verdicts(repo, name)
     assert ai(found) == [2]
     assert found[2].orig_path == name
+
+
+# --- the cached answer ----------------------------------------------------------------------
+
+
+def _cache_db(repo: GitRepo) -> Path:
+    return Repository(repo.root).cache_dir / "history" / "cache.db"
+
+
+def _cached_and_fresh(repo: GitRepo, path: str, **options: object) -> tuple[dict, dict]:
+    """The answer of a new process that finds the cache, and of one without any cache."""
+    history._VIEWS.clear()
+    cached = verdicts(repo, path, **options)
+    cached_people = history.commit_people(Repository(repo.root), path, lines_of(repo, path))
+    history._VIEWS.clear()
+    moved = _cache_db(repo).parent.with_name("history-aside")
+    _cache_db(repo).parent.rename(moved)
+    try:
+        fresh = verdicts(repo, path, **options)
+        fresh_people = history.commit_people(Repository(repo.root), path, lines_of(repo, path))
+    finally:
+        history._VIEWS.clear()
+        shutil.rmtree(_cache_db(repo).parent)
+        moved.rename(_cache_db(repo).parent)
+    assert cached_people == fresh_people
+    return cached, fresh
+
+
+def _answer_rows(repo: GitRepo) -> list[str]:
+    with sqlite3.connect(_cache_db(repo)) as db:
+        keys = [row[0] for row in db.execute("SELECT key FROM Cache")]
+    db.close()
+    return [key for key in keys if key.startswith('[2,"answer"') or key.startswith('[2,"people"')]
+
+
+def test_the_answer_is_cached_whole_and_a_new_process_reads_it(repo: GitRepo) -> None:
+    mixed_history(repo)
+    first = verdicts(repo, "app.py")
+    history.commit_people(Repository(repo.root), "app.py", lines_of(repo, "app.py"))
+    kinds = {json.loads(key)[1] for key in _answer_rows(repo)}
+    assert kinds == {"answer", "people"}
+    cached, fresh = _cached_and_fresh(repo, "app.py")
+    assert cached == fresh == first
+    assert list(cached) == sorted(cached)  # the same order as a fresh answer, too
+
+
+def test_a_stale_cache_gives_the_new_answer(repo: GitRepo) -> None:
+    spans = mixed_history(repo)
+    was = ai(verdicts(repo, "app.py"))  # cached
+    # The file changed in the working tree: a Claude line deleted, a line typed.
+    lines = lines_of(repo, "app.py")
+    gone = spans["claude"][0]
+    write_lines(repo, "app.py", ["typed = 1", *lines[: gone - 1], *lines[gone:]])
+    cached, fresh = _cached_and_fresh(repo, "app.py")
+    assert cached == fresh
+    assert 1 not in cached and len(ai(cached)) == len(was) - 1
+    write_lines(repo, "app.py", lines)
+    before = verdicts(repo, "app.py")
+    # A new note arrived: the Claude commit's note lists only its first line.
+    claude = repo.git("log", "--format=%H", "--grep=refund").strip()
+    note = repo.root.parent / "note.txt"
+    note.write_text(f"app.py\n  s_1::t_1 {gone}\n---\n{{}}")
+    repo.git("notes", "--ref=ai", "add", "-F", str(note), claude)
+    cached, fresh = _cached_and_fresh(repo, "app.py")
+    assert cached == fresh != before
+    assert cached[gone].source == "git-ai"
+    assert all(n not in cached for n in spans["claude"][1:])
+    # A new AI commit: the Copilot agent rewrites a line a person wrote.
+    lines = lines_of(repo, "app.py")
+    lines[0] = "human_line_rewritten = 1"
+    write_lines(repo, "app.py", lines)
+    commit(repo, "Fix", author="Copilot <198982749+Copilot@users.noreply.github.com>")
+    cached, fresh = _cached_and_fresh(repo, "app.py")
+    assert cached == fresh and cached[1].agent == "copilot"
+    # Other policy markers: another answer.
+    marked = ["^Reviewed-by: Sam"]
+    cached, fresh = _cached_and_fresh(repo, "app.py", extra_markers=marked)
+    assert cached == fresh and len(ai(cached)) > len(ai(verdicts(repo, "app.py")))
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        '{"groups": [["ai"]], "lines": [1, 0, 1]}',  # JSON of the wrong shape
+        '{"groups": [], "lines": [1, 7, 1]}',  # a group that is not there
+        '{"who": [["a"]], "runs": [1, 1, 0]}',  # people of the wrong shape
+        "[1, 2",  # not JSON
+        "pickle",  # a row foureyes did not write
+    ],
+)
+def test_a_corrupted_cache_entry_is_ignored_and_recomputed(repo: GitRepo, damage: str) -> None:
+    mixed_history(repo)
+    expected = verdicts(repo, "app.py")
+    people = history.commit_people(Repository(repo.root), "app.py", lines_of(repo, "app.py"))
+    assert ai(expected) and people
+    rows = _answer_rows(repo)
+    with sqlite3.connect(_cache_db(repo)) as db:
+        for key in rows:
+            if damage == "pickle":
+                db.execute("UPDATE Cache SET mode = 4, value = ? WHERE key = ?",
+                           (pickle.dumps({"groups": [], "lines": []}), key))  # fmt: skip
+            else:
+                db.execute("UPDATE Cache SET value = ? WHERE key = ?", (damage, key))
+    db.close()
+    history._VIEWS.clear()
+    assert verdicts(repo, "app.py") == expected  # never "no AI"
+    assert history.commit_people(Repository(repo.root), "app.py", lines_of(repo, "app.py")) == (
+        people
+    )
+    history._VIEWS.clear()  # and the entries were written again, whole
+    with sqlite3.connect(_cache_db(repo)) as db:
+        values = [db.execute("SELECT value FROM Cache WHERE key = ?", (k,)).fetchone()[0]
+                  for k in rows]  # fmt: skip
+    db.close()
+    assert all(isinstance(json.loads(value), dict) for value in values)
+
+
+def test_an_unreadable_cache_file_costs_only_speed(repo: GitRepo) -> None:
+    mixed_history(repo)
+    expected = verdicts(repo, "app.py")
+    history._VIEWS.clear()
+    for name in _cache_db(repo).parent.iterdir():
+        name.unlink()
+    _cache_db(repo).write_bytes(b"this is not a database" * 100)
+    assert verdicts(repo, "app.py") == expected
+
+
+def test_an_edited_text_is_answered_but_not_kept_on_disk(repo: GitRepo) -> None:
+    """An editor asks on every keystroke: those answers stay in memory."""
+    mixed_history(repo)
+    verdicts(repo, "app.py")
+    kept = len(_answer_rows(repo))
+    write_lines(repo, "app.py", [*lines_of(repo, "app.py"), "typed = 1"])
+    assert ai(verdicts(repo, "app.py"))
+    assert len(_answer_rows(repo)) == kept
+
+
+def test_a_prefetch_blames_once_and_changes_nothing(
+    repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mixed_history(repo)
+    expected = verdicts(repo, "app.py")
+    shutil.rmtree(_cache_db(repo).parent)
+    history._VIEWS.clear()
+    shim, log = _git_shim(tmp_path)
+    monkeypatch.setenv("PATH", f"{shim}{os.pathsep}{os.environ['PATH']}")
+    history.prefetch(Repository(repo.root), "app.py")
+    assert verdicts(repo, "app.py") == expected  # waits for the blame under way
+    blamed = [call for call in log.read_text().splitlines() if "blame" in call.split()]
+    assert len(blamed) == 1
+    history._VIEWS.clear()
+    log.write_text("")
+    history.prefetch(Repository(repo.root), "app.py")  # blamed at this HEAD: nothing to do
+    assert verdicts(repo, "app.py") == expected
+    assert log.read_text() == ""
+
+
+def test_blame_output_parsed_line_by_line_and_at_once_agree(repo: GitRepo) -> None:
+    mixed_history(repo)
+    repo.git("mv", "app.py", "app2.py")
+    write_lines(repo, "app2.py", ["\r", *lines_of(repo, "app2.py"), "tail\r"])
+    commit(repo, "Move")
+    output = repo.git("blame", "--porcelain", "HEAD", "--", "app2.py")
+    fast = history._parse_blame(output)
+    assert fast == history._parse_blame_lines(output)
+    assert len(fast.texts) == len(lines_of(repo, "app2.py")) and len(fast.paths) == 2
+    # An empty line among a commit's details (no git writes one): read line by line.
+    odd = output.replace("\nsummary ", "\n\nsummary ", 1)
+    assert history._ENTRY.findall(odd) != history._ENTRY.findall(output)
+    assert history._parse_blame(odd) == history._parse_blame_lines(odd) == fast

@@ -26,13 +26,22 @@ history knows about:
 Everything git answers is cached with diskcache under `history/` in the repository's
 cache (`Repository.cache_dir`, in the git directory; derived data, never the ledger),
 as JSON converted to and from these types explicitly (a value of the wrong shape is
-a miss), keyed by what makes it immutable: blame by (HEAD
-commit, path), commit messages by commit id, notes by blob id, the notes list by the
-notes ref's commit, the commits that carry ledger claims by HEAD. After a new commit,
-a file no commit since its last blame touched keeps that blame (one `git log` per
-pair of HEADs says which files were touched). A repeated call with
-the same text is answered from memory. Works in any git repository: no `foureyes
-init`, no ledger needed; a cache that cannot be written is skipped.
+a miss, and a miss is worked out again: never "no AI"), keyed by what makes it
+immutable: blame by (HEAD commit, path), commit messages by commit id, notes by blob
+id, the notes list by the notes ref's commit, the commits that carry ledger claims by
+HEAD. After a new commit, a file no commit since its last blame touched keeps that
+blame (one `git log` per pair of HEADs says which files were touched).
+
+The answer itself is cached too, so that asking again in a new process (`foureyes
+blame` of a file nothing changed in) reads one entry and runs no git: keyed by
+everything it depends on, the text's lines, HEAD, the notes ref's commit, the traces
+file's stamp, the policy's markers and foureyes' version and deciding code
+(`_answer_key`); likewise who brought each line in (`commit_people`), by lines and
+HEAD. Only answers for HEAD's own text are kept on disk: a text being edited is new
+on every keystroke and stays in memory (a repeated call with the same text is
+answered from memory). `prefetch` starts the git work for a file in the background
+while the caller does other work. Works in any git repository: no `foureyes init`,
+no ledger needed; a cache that cannot be written is skipped.
 
 This module knows git and the record formats; it must not know about the engine's
 merging (`merge_history` below is offered to it), argv or LSP.
@@ -52,6 +61,7 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
+from foureyes import __version__
 from foureyes.anchor import make_anchor, split_lines
 from foureyes.capture import gitrefs
 from foureyes.capture.agent_trace import DEFAULT_PATH as TRACES_PATH
@@ -189,6 +199,143 @@ def _strings(value: object) -> list[str] | None:
     return None
 
 
+def _lines_id(lines: Sequence[str]) -> str:
+    """What answers about a text depend on of it: its lines (a final line break, or
+    \\r\\n instead of \\n, changes none of them)."""
+    digest = hashlib.blake2b(b"%d\n" % len(lines), digest_size=16)
+    digest.update("\n".join(lines).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+# The modules whose code decides what history says: a checkout that changes one of them
+# (a development install) must not be answered from what the old code decided.
+_DECIDERS = ("history.py", "trailers.py", "gitai.py", "agent_trace.py")
+
+
+def _code_stamp() -> list[object]:
+    here = Path(__file__).parent
+    return [__version__, *(list(file_stamp(here / name) or ()) for name in _DECIDERS)]
+
+
+def _answer_key(
+    path: str, lines: Sequence[str], state: tuple[object, ...], markers: tuple[str, ...]
+) -> tuple[object, ...]:
+    """The disk key of history's answer for `lines` of `path`: everything it depends on.
+    HEAD (blame, commits, the ledger's commits), the notes ref's commit, the traces
+    file's stamp, the policy's markers, and foureyes' version and deciding code."""
+    head, notes_commit, traces = state
+    traces_key = list(traces) if isinstance(traces, tuple) else None
+    return ("answer", _code_stamp(), path, _lines_id(lines), head, notes_commit, traces_key,
+            list(markers))  # fmt: skip
+
+
+_CONTRIBUTORS = {c.value: c for c in (Contributor.AI, Contributor.MIXED, Contributor.HUMAN)}
+
+
+def _answer_to_json(answer: Mapping[int, HistoryLine]) -> dict[str, Any]:
+    """Verdicts as (line, group, line in its commit) triples; what lines of one commit
+    share (who, which record, the commit) is written once per group."""
+    groups: dict[tuple[object, ...], int] = {}
+    flat: list[int] = []
+    for number, verdict in answer.items():
+        group = (
+            verdict.contributor.value, verdict.agent, verdict.model, verdict.confidence,
+            verdict.source, verdict.commit, verdict.orig_path, verdict.author.name,
+            verdict.author.email, verdict.at.isoformat(), verdict.session, verdict.evidence,
+        )  # fmt: skip
+        flat += (number, groups.setdefault(group, len(groups)), verdict.orig_line)
+    return {"groups": [list(group) for group in groups], "lines": flat}
+
+
+def _answer_from_json(value: object) -> dict[int, HistoryLine] | None:
+    """A cached answer, or None unless `value` is exactly what _answer_to_json makes."""
+    if not isinstance(value, dict) or set(value) != {"groups", "lines"}:
+        return None
+    groups, flat = value["groups"], value["lines"]
+    if not isinstance(groups, list) or not isinstance(flat, list) or len(flat) % 3:
+        return None
+    made = []
+    for group in groups:
+        fields = _group_from_json(group)
+        if fields is None:
+            return None
+        made.append(fields)
+    answer: dict[int, HistoryLine] = {}
+    for number, index, orig_line in zip(flat[0::3], flat[1::3], flat[2::3], strict=True):
+        if not (type(number) is int and type(index) is int and type(orig_line) is int):
+            return None
+        if number < 1 or orig_line < 1 or not 0 <= index < len(made) or number in answer:
+            return None
+        answer[number] = HistoryLine(line=number, orig_line=orig_line, **made[index])
+    return answer
+
+
+def _group_from_json(group: object) -> dict[str, Any] | None:
+    if not isinstance(group, list) or len(group) != 12:
+        return None
+    kind, agent, model, confidence, source, commit, orig_path, name, email, at = group[:10]
+    session, evidence = group[10:]
+    texts = (kind, source, commit, orig_path, name, email, at)
+    optional = (agent, model, session, evidence)
+    if not all(type(t) is str for t in texts) or kind not in _CONTRIBUTORS:
+        return None
+    if not all(o is None or type(o) is str for o in optional) or type(confidence) is not float:
+        return None
+    try:
+        when = datetime.fromisoformat(at)
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        return None
+    return {
+        "contributor": _CONTRIBUTORS[kind], "agent": agent, "model": model,
+        "confidence": confidence, "source": source, "commit": commit, "orig_path": orig_path,
+        "author": Identity(name, email), "at": when, "session": session, "evidence": evidence,
+    }  # fmt: skip
+
+
+def _people_to_json(people: Mapping[int, tuple[Identity, ...]]) -> dict[str, Any]:
+    """Runs of consecutive lines brought in by the same people: (first line, count, who)."""
+    who: dict[tuple[Identity, ...], int] = {}
+    by_object: dict[int, int] = {}  # the lines of one commit share one tuple: no hashing
+    runs: list[int] = []
+    for number, identities in people.items():
+        index = by_object.get(id(identities))
+        if index is None:
+            index = by_object[id(identities)] = who.setdefault(identities, len(who))
+        if runs and runs[-3] + runs[-2] == number and runs[-1] == index:
+            runs[-2] += 1
+        else:
+            runs += (number, 1, index)
+    named = [[part for person in group for part in (person.name, person.email)] for group in who]
+    return {"who": named, "runs": runs}
+
+
+def _people_from_json(value: object) -> dict[int, tuple[Identity, ...]] | None:
+    """Cached people, or None unless `value` is exactly what _people_to_json makes."""
+    if not isinstance(value, dict) or set(value) != {"who", "runs"}:
+        return None
+    named, runs = value["who"], value["runs"]
+    if not isinstance(named, list) or not isinstance(runs, list) or len(runs) % 3:
+        return None
+    groups = []
+    for parts in named:
+        if _strings(parts) is None or not parts or len(parts) % 2:
+            return None
+        groups.append(tuple(Identity(n, e) for n, e in zip(parts[0::2], parts[1::2], strict=True)))
+    people: dict[int, tuple[Identity, ...]] = {}
+    for first, count, index in zip(runs[0::3], runs[1::3], runs[2::3], strict=True):
+        if not (type(first) is int and type(count) is int and type(index) is int):
+            return None
+        if first < 1 or count < 1 or not 0 <= index < len(groups):
+            return None
+        for number in range(first, first + count):
+            if number in people:
+                return None
+            people[number] = groups[index]
+    return people
+
+
 @dataclass(slots=True)
 class _Records:
     """Line-level records that concern one blamed commit."""
@@ -235,28 +382,22 @@ def commit_people(
     it in as much as whoever recorded it: neither may approve it. Lines the working
     tree changed, and files git does not know, have none. Never raises for git trouble.
     """
+    return _view(repo).people(path, lines)
+
+
+def prefetch(repo: Repository, path: str) -> None:
+    """Start, in the background, the git work that `history_authorship` of `path` will
+    need and has not cached (blame of HEAD's version, its commits, the ledger's commits,
+    the notes list), so that git runs while the caller does other work: `foureyes
+    blame` imports the engine meanwhile. Returns at once and never raises; the later
+    call waits for what is under way instead of starting it again. Nothing is started
+    when HEAD's blame of the file is already cached."""
     view = _view(repo)
     head = view.ref("HEAD")
-    if not isinstance(head, str):
-        return {}
-    blame = view.blame(head, path)
-    if not blame.origins:
-        return {}
-    mapping = _map_lines(blame.texts, lines)
-    commits = {blame.commits[blame.origins[old][0]] for old in mapping.values() if old is not None}
-    infos = view.commit_infos(sorted(commits - {_UNCOMMITTED}))
-    people: dict[str, tuple[Identity, ...]] = {
-        commit: tuple(dict.fromkeys((info.author, info.committer)))
-        for commit, info in infos.items()
-        if info is not None
-    }
-    result: dict[int, tuple[Identity, ...]] = {}
-    for number, old in mapping.items():
-        if old is not None:
-            found = people.get(blame.commits[blame.origins[old][0]])
-            if found:
-                result[number] = found
-    return result
+    if isinstance(head, str):
+        threading.Thread(
+            target=view.prefetch, args=(head, path), name="foureyes-history", daemon=True
+        ).start()
 
 
 def history_paths(repo: Repository, markers: Sequence[str] = ()) -> frozenset[str]:
@@ -389,6 +530,19 @@ class _View:
         self._could: dict[tuple[object, ...], bool] = {}
         self._hashes: dict[tuple[object, ...], bool] = {}
         self._blames: Lru[tuple[str, str], _Blame] = Lru(64)
+        self._people: Lru[tuple[object, ...], dict[int, tuple[Identity, ...]]] = Lru(64)
+        self._mappings: Lru[tuple[object, ...], dict[int, int | None]] = Lru(8)
+        # One lock per piece of git work under way (a blame, a log), so that a thread
+        # that needs it waits for the one computing it instead of running git again.
+        self._flights: Lru[tuple[object, ...], threading.Lock] = Lru(1024)
+
+    def _flight(self, key: tuple[object, ...]) -> threading.Lock:
+        with self.lock:
+            found = self._flights.get(key)
+            if found is None:
+                found = threading.Lock()
+                self._flights.put(key, found)
+            return found
 
     # --- state ---
 
@@ -422,29 +576,51 @@ class _View:
         found = self._answers.get(key)
         if found is not None:
             return found
-        answer = self._compute(head, state[1], path, text, markers)
+        lines = split_lines(text)
+        # Everything the answer depends on: the lines, HEAD, the notes ref, the traces
+        # file, the policy's markers and the code that decides (see _answer_key).
+        disk_key = _answer_key(path, lines, state, markers)
+        answer = _answer_from_json(self._get(disk_key))
+        if answer is None:  # a miss, or an entry of the wrong shape: work it out again
+            answer, blame = self._compute(head, state[1], path, lines, markers)
+            if lines == list(blame.texts):
+                # Kept on disk only for HEAD's own text (what a terminal, `scan` and the
+                # gate mostly ask about): a text being edited is new on every keystroke.
+                self._set(disk_key, _answer_to_json(answer))
         self._answers.put(key, answer)
         return answer
 
     def _compute(
-        self, head: str, notes_commit: object, path: str, text: str, markers: tuple[str, ...]
-    ) -> dict[int, HistoryLine]:
+        self, head: str, notes_commit: object, path: str, current: list[str],
+        markers: tuple[str, ...],
+    ) -> tuple[dict[int, HistoryLine], _Blame]:  # fmt: skip
         blame = self.blame(head, path)
         if not blame.origins or not self._could_attribute(head, notes_commit, path, blame, markers):
-            return {}
-        current = split_lines(text)
-        mapping = _map_lines(blame.texts, current)
+            return {}, blame
+        mapping = self._mapping(head, path, blame, current)
         wanted = {blame.origins[old][0] for old in mapping.values() if old is not None}
         commit_ids = [blame.commits[i] for i in sorted(wanted)]
         commit_ids = [c for c in commit_ids if c != _UNCOMMITTED]
         infos = self.commit_infos(commit_ids)
         records = self.records(head, notes_commit, commit_ids)
+        # Most lines of a large file come from commits that say nothing: found out once
+        # per commit (and path) here instead of once per line in _decide.
+        speaking = {
+            commit for commit, info in infos.items()
+            if info is not None and self.mark(commit, info, markers) is not None
+        }  # fmt: skip
+        named = {
+            (commit, name) for commit, found in records.items() for name in blame.paths
+            if found.name(name)
+        }  # fmt: skip
         result: dict[int, HistoryLine] = {}
         for number, old in mapping.items():
             if old is None:
                 continue
             commit_index, orig_line, path_index = blame.origins[old]
             commit = blame.commits[commit_index]
+            if commit not in speaking and (commit, blame.paths[path_index]) not in named:
+                continue  # _decide would say nothing: no records name the file, no mark
             info = infos.get(commit)
             if info is None:
                 continue
@@ -454,7 +630,81 @@ class _View:
             )  # fmt: skip
             if verdict is not None:
                 result[number] = verdict
+        return dict(sorted(result.items())), blame
+
+    def _mapping(
+        self, head: str, path: str, blame: _Blame, current: Sequence[str]
+    ) -> dict[int, int | None]:
+        """`_map_lines` of HEAD's version to `current`, remembered for the next question
+        about the same text (the people who brought its lines in)."""
+        key = (head, path, _lines_id(current))
+        found = self._mappings.get(key)
+        if found is None:
+            found = _map_lines(blame.texts, current)
+            self._mappings.put(key, found)
+        return found
+
+    def people(self, path: str, lines: Sequence[str]) -> dict[int, tuple[Identity, ...]]:
+        """See `commit_people`. Cached by (path, lines, HEAD), which is all it depends on."""
+        head = self.ref("HEAD")
+        if not isinstance(head, str):
+            return {}
+        key = ("people", path, _lines_id(lines), head)
+        found = self._people.get(key)
+        if found is not None:
+            return found
+        found = _people_from_json(self._get(key))
+        if found is None:
+            blame = self.blame(head, path)
+            found = self._people_now(head, path, blame, lines)
+            if list(lines) == list(blame.texts):
+                self._set(key, _people_to_json(found))
+        self._people.put(key, found)
+        return found
+
+    def _people_now(
+        self, head: str, path: str, blame: _Blame, lines: Sequence[str]
+    ) -> dict[int, tuple[Identity, ...]]:
+        if not blame.origins:
+            return {}
+        mapping = self._mapping(head, path, blame, lines)
+        commits = {
+            blame.commits[blame.origins[old][0]] for old in mapping.values() if old is not None
+        }
+        infos = self.commit_infos(sorted(commits - {_UNCOMMITTED}))
+        people: dict[str, tuple[Identity, ...]] = {
+            commit: tuple(dict.fromkeys((info.author, info.committer)))
+            for commit, info in infos.items()
+            if info is not None
+        }
+        result: dict[int, tuple[Identity, ...]] = {}
+        for number, old in sorted(mapping.items()):
+            if old is not None:
+                found = people.get(blame.commits[blame.origins[old][0]])
+                if found:
+                    result[number] = found
         return result
+
+    def prefetch(self, head: str, path: str) -> None:
+        """See `prefetch`: the markers-independent git work for (HEAD, path), started at
+        once (blame in this thread, the ledger's log and the notes list in another)."""
+        notes_commit = self.ref(NOTES_REF)
+
+        def lists() -> None:
+            self.ledger_commits(head)
+            if isinstance(notes_commit, str):
+                self.notes_list(notes_commit)
+
+        try:
+            if self._get(("blamed-at", path)) == head:
+                return  # blamed at this HEAD already: nothing of this file to ask git
+            other = threading.Thread(target=lists, name="foureyes-history", daemon=True)
+            other.start()
+            blame = self.blame(head, path)
+            self.commit_infos([c for c in dict.fromkeys(blame.commits) if c != _UNCOMMITTED])
+            other.join()
+        except Exception:  # only a head start: the caller's own call does it properly
+            return
 
     def _could_attribute(
         self, head: str, notes_commit: object, path: str, blame: _Blame, markers: tuple[str, ...]
@@ -572,10 +822,14 @@ class _View:
         known = self._blames.get((head, path))
         if known is not None:
             return known
-        found = _blame_from_json(self._get(("blame", head, path)))
-        blame = found if found is not None else self._blame_now(head, path)
-        self._blames.put((head, path), blame)
-        return blame
+        with self._flight(("blame", head, path)):  # a prefetch may be blaming it now
+            known = self._blames.get((head, path))
+            if known is not None:
+                return known
+            found = _blame_from_json(self._get(("blame", head, path)))
+            blame = found if found is not None else self._blame_now(head, path)
+            self._blames.put((head, path), blame)
+            return blame
 
     def _blame_now(self, head: str, path: str) -> _Blame:
         key = ("blame", head, path)
@@ -586,8 +840,7 @@ class _View:
             except EnvironmentProblem:
                 output = ""  # not in HEAD (new, untracked), a directory, no such path
             blame = _parse_blame(output)
-        self._set(key, _blame_to_json(blame))
-        self._set(("blamed-at", path), head)
+        self._set_many([(key, _blame_to_json(blame)), (("blamed-at", path), head)])
         return blame
 
     def _carried(self, head: str, path: str) -> _Blame | None:
@@ -685,6 +938,13 @@ class _View:
         with self.lock:
             if head in self._ledger_commits:
                 return self._ledger_commits[head]
+        with self._flight(("ledger-paths", head)):
+            return self._ledger_commits_now(head)
+
+    def _ledger_commits_now(self, head: str) -> dict[str, frozenset[str]]:
+        with self.lock:
+            if head in self._ledger_commits:
+                return self._ledger_commits[head]
         remembered = self._get(("ledger-paths", head))
         found: dict[str, frozenset[str]] = {}
         if isinstance(remembered, dict) and all(
@@ -708,6 +968,13 @@ class _View:
 
     def notes_list(self, notes_commit: str) -> dict[str, str]:
         """commit -> note blob, for the notes ref at `notes_commit`."""
+        with self.lock:
+            if notes_commit in self._notes_lists:
+                return self._notes_lists[notes_commit]
+        with self._flight(("notes-list", notes_commit)):
+            return self._notes_list_now(notes_commit)
+
+    def _notes_list_now(self, notes_commit: str) -> dict[str, str]:
         with self.lock:
             if notes_commit in self._notes_lists:
                 return self._notes_lists[notes_commit]
@@ -743,10 +1010,12 @@ class _View:
             else:
                 result[blob] = known
         if missing:
+            fresh: list[tuple[tuple[object, ...], object]] = []
             for blob, data in self.cat.read_all(missing).items():
                 text = data.decode("utf-8", "replace") if data else ""
                 result[blob] = parse_note(text)
-                self._set(("note", blob), text)
+                fresh.append((("note", blob), text))
+            self._set_many(fresh)
         with self.lock:
             self._notes.update(result)
         return result
@@ -799,9 +1068,46 @@ def _claimed_paths(log: str) -> dict[str, frozenset[str]]:
 
 
 _HEADER = re.compile(r"^([0-9a-f]{40}) (\d+) (\d+)(?: (\d+))?$")
+# One line of porcelain blame: its header, the commit's details the first time the
+# commit appears (and its filename again where the commit has several), its content.
+_ENTRY = re.compile(
+    r"^([0-9a-f]{40}) (\d+) \d+(?: \d+)?\n((?:[^\t\n][^\n]*\n)*)\t([^\n]*)$", re.MULTILINE
+)
 
 
 def _parse_blame(output: str) -> _Blame:
+    """`git blame --porcelain` output as a _Blame. The regular expression reads every
+    line's entry in C; should it not account for every content line (output it was
+    not written for), the line-by-line reading decides."""
+    entries = _ENTRY.findall(output)
+    if len(entries) != output.count("\n\t") + output.startswith("\t"):
+        return _parse_blame_lines(output)
+    commits: dict[str, int] = {}
+    paths: dict[str, int] = {}
+    origins: list[tuple[int, int, int]] = []
+    texts: list[str] = []
+    # commit -> (its index, the index of its current filename)
+    known: dict[str, tuple[int, int]] = {}
+    filename_of: dict[str, str] = {}
+    for commit, orig, details, content in entries:
+        if details:
+            for line in details.split("\n"):
+                if line.startswith("filename "):
+                    filename_of[commit] = _unquote(line[len("filename ") :])
+                    known.pop(commit, None)
+        found = known.get(commit)
+        if found is None:
+            name = filename_of.get(commit, "")
+            found = known[commit] = (
+                commits.setdefault(commit, len(commits)),
+                paths.setdefault(name, len(paths)),
+            )
+        origins.append((found[0], int(orig), found[1]))
+        texts.append(content[:-1] if content[-1:] == "\r" else content)
+    return _Blame(tuple(commits), tuple(paths), tuple(origins), tuple(texts))
+
+
+def _parse_blame_lines(output: str) -> _Blame:
     commits: dict[str, int] = {}
     paths: dict[str, int] = {}
     origins: list[tuple[int, int, int]] = []
