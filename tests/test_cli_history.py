@@ -6,7 +6,19 @@ merge, cherry-pick, and a person's edit of one claimed line.
 
 from __future__ import annotations
 
-from conftest import GitRepo, ai_lines, code_lines, contributors
+import json
+import os
+import subprocess
+from pathlib import Path
+
+from conftest import FOUREYES, GitRepo, ai_lines, code_lines, contributors
+from foureyes.anchor import split_lines
+from foureyes.cli.render import _confidence
+from foureyes.engine import Engine
+from foureyes.model import AiAuthorship, Contributor
+from foureyes.repo import Repository
+from foureyes.report_json import file_json, file_json_text
+from foureyes.untrusted import code_line, one_line
 
 BLOCK = [
     "def refund(payment_id, reason):",
@@ -166,3 +178,87 @@ def test_policy_markers_extend_history(repo: GitRepo) -> None:
     repo.write(".foureyes.toml", "[history]\nai_markers = ['(unclosed']\n")
     broken = repo.foureyes("blame", "a.py")
     assert broken.code == 2 and "ai_markers" in broken.err
+
+
+def _mixed_report_repo(repo: GitRepo) -> tuple[str, str]:
+    """A file with ledger claims (AI, a person's edit), history lines of two agents, a
+    confidence column, non-ASCII text and name, and unknown lines inside and outside
+    regions."""
+    path = "pkg/modulé.py"
+    lines = [*code_lines("human", 6), "name = 'Zoë 🎉'", *code_lines("tail", 4)]
+    repo.write(path, "\n".join(lines) + "\n")
+    repo.commit("start")
+    lines[2:2] = code_lines("claude", 3)
+    repo.write(path, "\n".join(lines) + "\n")
+    repo.commit("Agent\n\nCo-Authored-By: Claude Opus 4.6 <noreply@anthropic.com>")
+    repo.write(path, "\n".join([*lines, "", *code_lines("marked", 4), "end = 1"]) + "\n")
+    assert repo.foureyes("mark", "--ai", f"{path}:{len(lines) + 2}-{len(lines) + 5}",
+                         "--agent", "aider", "--model", "gpt-4o").code == 0  # fmt: skip
+    text = repo.read(path).replace("marked_value_1 =", "marked_value_1_edited =")
+    repo.write(path, text)
+    return path, text
+
+
+def test_blame_json_is_exactly_the_documented_shape_dumped(repo: GitRepo) -> None:
+    path, text = _mixed_report_repo(repo)
+    report = Engine(Repository(repo.root)).report(path, text)
+    assert {v.contributor.value for v in report.attributed.values()} >= {"ai", "mixed"}
+    assert report.regions and len(report.attributed) < report.line_count
+    expected = json.dumps(file_json(report), indent=2, ensure_ascii=False)
+    assert file_json_text(report) == expected
+    assert repo.foureyes("blame", "--json", path).out == expected + "\n"
+    repo.write("empty.py", "")
+    empty = Engine(Repository(repo.root)).report("empty.py", "")
+    assert file_json_text(empty) == json.dumps(file_json(empty), indent=2, ensure_ascii=False)
+
+
+def test_blame_text_is_each_lines_verdict_in_columns(repo: GitRepo) -> None:
+    """The rows `render_blame` writes, against their definition one line at a time."""
+    path, text = _mixed_report_repo(repo)
+    report = Engine(Repository(repo.root)).report(path, text)
+    region_of = {n: r for r in report.regions for n in range(r.start_line, r.end_line + 1)}
+    width = len(str(len(report.lines)))
+    guessed = any(_confidence(verdict) for verdict in report.lines)
+    assert guessed
+    expected = []
+    for verdict, content in zip(report.lines, split_lines(text), strict=False):
+        claim = verdict.claim
+        agent = model = when = state = ""
+        if isinstance(claim, AiAuthorship):
+            agent, model = one_line(claim.agent), one_line(claim.model or "")
+        if claim is not None:
+            when = claim.at.date().isoformat()
+        region = region_of.get(verdict.line)
+        if region is not None and verdict.contributor is not Contributor.UNKNOWN:
+            state = region.review.state.value
+        sure = f"{_confidence(verdict):>4} " if guessed else ""
+        expected.append(
+            f"{verdict.line:>{width}} {verdict.contributor.value:<7} {agent[:14]:<14} "
+            f"{model[:16]:<16} {when:<10} {sure}{state:<18} | {code_line(content)}\n"
+        )
+    assert repo.foureyes("blame", path).out == "".join(expected)
+
+
+def test_a_warm_blame_process_runs_no_git_but_finding_the_repository(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    path, _ = _mixed_report_repo(repo)
+    repo.commit("all of it")
+    shim = tmp_path / "shim"
+    shim.mkdir()
+    log = tmp_path / "git-calls.log"
+    real = subprocess.run(["which", "git"], capture_output=True, text=True, check=True).stdout
+    (shim / "git").write_text(f'#!/bin/sh\necho "$*" >> {log}\nexec {real.strip()} "$@"\n')
+    (shim / "git").chmod(0o755)
+    env = {**os.environ, "PATH": f"{shim}{os.pathsep}{os.environ['PATH']}"}
+
+    def blame() -> str:
+        done = subprocess.run([FOUREYES, "blame", path], cwd=repo.root, env=env,
+                              capture_output=True, text=True, check=True)  # fmt: skip
+        return done.stdout
+
+    first = blame()
+    assert any(" blame " in f" {call} " for call in log.read_text().splitlines())
+    log.write_text("")
+    assert blame() == first
+    assert log.read_text().splitlines() == ["-c core.quotepath=off rev-parse --show-toplevel"]

@@ -17,26 +17,40 @@ from foureyes.wording import count, span
 
 
 def render_blame(report: FileReport, text: str, out: TextIO) -> None:
+    # Only attributed lines are looked at one by one: every other line is unknown and
+    # has the same columns, so a large, mostly unknown file costs a format per line.
+    attributed = report.attributed
     region_of = {line: r for r in report.regions for line in range(r.start_line, r.end_line + 1)}
-    width = len(str(len(report.lines)))
+    width = len(str(report.line_count))
     # A guess (a commit trailer, a trace record, a fuzzy placement) must not read as
     # certain: its confidence gets a column, present only when some line needs it.
-    guessed = any(_confidence(verdict) for verdict in report.lines)
-    for verdict, content in zip(report.lines, split_lines(text), strict=False):
+    guessed = any(_confidence(verdict) for verdict in attributed.values())
+    blank_sure = f"{'':>4} " if guessed else ""
+    unknown = f" {Contributor.UNKNOWN.value:<7} {'':<14} {'':<16} {'':<10} {blank_sure}{'':<18} | "
+    rows = []
+    contents = split_lines(text)
+    for number, content in enumerate(contents[: report.line_count], 1):
+        verdict = attributed.get(number)
+        if verdict is None or (
+            verdict.contributor is Contributor.UNKNOWN and verdict.claim is None
+        ):
+            rows.append(f"{number:>{width}}{unknown}{code_line(content)}\n")
+            continue
         claim = verdict.claim
         agent = model = when = state = ""
         if isinstance(claim, AiAuthorship):
             agent, model = one_line(claim.agent), one_line(claim.model or "")
         if claim is not None:
             when = claim.at.date().isoformat()
-        region = region_of.get(verdict.line)
+        region = region_of.get(number)
         if region is not None and verdict.contributor is not Contributor.UNKNOWN:
             state = region.review.state.value
         sure = f"{_confidence(verdict):>4} " if guessed else ""
-        out.write(
-            f"{verdict.line:>{width}} {verdict.contributor.value:<7} {agent[:14]:<14} "
+        rows.append(
+            f"{number:>{width}} {verdict.contributor.value:<7} {agent[:14]:<14} "
             f"{model[:16]:<16} {when:<10} {sure}{state:<18} | {code_line(content)}\n"
         )
+    out.write("".join(rows))
 
 
 def _confidence(verdict: LineAuthorship) -> str:

@@ -1,15 +1,17 @@
-"""`foureyes blame PATH`: who wrote each line of a file, and its review state."""
+"""`foureyes blame PATH`: who wrote each line of a file, and its review state.
+
+On a file git has not blamed at HEAD yet, `git blame` is most of the cost: it is started
+in the background (`history.prefetch`) before the engine is imported, so that git and
+the import run at the same time. The engine and the renderers are imported after it.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from foureyes.cli.common import EXIT_OK, Subcommands, add_command, print_json, warn_about
-from foureyes.cli.render import render_blame
-from foureyes.engine import Engine
+from foureyes.cli.common import EXIT_OK, Subcommands, add_command, warn_about
 from foureyes.repo import Repository
-from foureyes.report_json import file_json
 
 
 def register(commands: Subcommands) -> None:
@@ -20,13 +22,22 @@ def register(commands: Subcommands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     repo = Repository.discover()
-    engine = Engine(repo)
     path = repo.relpath(args.path)
     text = repo.read_text(path)
+    from foureyes.capture.history import prefetch
+
+    prefetch(repo, path)
+    from foureyes.engine import Engine
+
+    engine = Engine(repo)
     report = engine.report(path, text)
     warn_about(engine.snapshot())
     if args.json:
-        print_json(file_json(report))
+        from foureyes.report_json import file_json_text
+
+        sys.stdout.write(file_json_text(report) + "\n")  # print_json(file_json(report))
     else:
+        from foureyes.cli.render import render_blame
+
         render_blame(report, text, sys.stdout)
     return EXIT_OK
