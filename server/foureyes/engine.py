@@ -47,6 +47,7 @@ from foureyes.ledger import Ledger, LedgerSnapshot
 from foureyes.lru import Lru
 from foureyes.model import (
     AiAuthorship,
+    Anchor,
     AnchoredClaim,
     Approval,
     Baseline,
@@ -126,6 +127,7 @@ class Engine:
         # object kept alive here makes garbage collection pauses longer.
         self._resolutions: Lru[tuple[str, str], dict[int, LineMatch]] = Lru(4096)
         self._indexes: Lru[tuple[str, frozenset[str]], TextIndex] = Lru(16)
+        self._latest_indexes: Lru[str, TextIndex] = Lru(64)  # per path, to derive the next
         self._orphans_key: tuple[object, ...] | None = None
         self._orphans_checked = 0.0
         self._changed: frozenset[str] | None = None
@@ -141,7 +143,9 @@ class Engine:
             str, tuple[dict[int, LineMatch], dict[int, LineAuthorship], tuple[int, ...]]
         ] = {}
         # Per claim: the last resolution and what it depended on (see _reuse).
-        self._last_resolution: dict[str, tuple[tuple[object, ...], dict[int, LineMatch]]] = {}
+        self._last_resolution: dict[
+            str, tuple[tuple[object, ...], dict[int, LineMatch], int]
+        ] = {}  # claim id -> (signature, resolution, serial of the index it was confirmed on)
 
     # --- questions ---
 
@@ -180,7 +184,7 @@ class Engine:
         # Claims that moved here from other files come first: a claim made here later
         # (a human one, say) then stands to them as it would in their own file.
         live = [*moved, *_live(claims, snapshot, policy.seniors_for(path))]
-        index = self._index(text_key, text, live)
+        index = self._index(path, text_key, text, live)
         attributed = self._authorship(live, index, text_key)
         if policy.history:
             # The ledger decides where it speaks; history fills the lines it is silent on.
@@ -323,7 +327,7 @@ class Engine:
                 found.extend(claims)
                 continue
             text_key = _content_key(text)
-            index = self._index(text_key, text, claims)
+            index = self._index(old, text_key, text, claims)
             for claim in claims:
                 matches = self._matches(claim, index, text_key)
                 if isinstance(claim, Approval):
@@ -503,7 +507,9 @@ class Engine:
 
     # --- authorship ---
 
-    def _index(self, text_key: str, text: str, claims: Sequence[AnchoredClaim]) -> TextIndex:
+    def _index(
+        self, path: str, text_key: str, text: str, claims: Sequence[AnchoredClaim]
+    ) -> TextIndex:
         # Only the lines the claims speak about need a place in the position index.
         wanted = frozenset(
             key
@@ -514,10 +520,14 @@ class Engine:
         key = (text_key, wanted)
         with self._lock:
             index = self._indexes.get(key)
+            previous = self._latest_indexes.get(path)
         if index is None:
-            index = TextIndex(text, wanted)
+            # Typing: the last version of this file differs in a few lines.
+            index = previous.edited(text, wanted) if previous else TextIndex(text, wanted)
             with self._lock:
                 self._indexes.put(key, index)
+        with self._lock:
+            self._latest_indexes.put(path, index)
         return index
 
     def _matches(
@@ -529,11 +539,14 @@ class Engine:
             last = self._last_resolution.get(claim.id)
         if found is None:
             found = self._reuse(claim, index, last)
+            if found is not None and last is not None:
+                with self._lock:  # still this text's resolution: its signature is the same
+                    self._last_resolution[claim.id] = (last[0], found, index.serial)
         if found is None:
             found = resolve(claim.anchor, index)
             signature = _resolution_signature(claim, index, found)
             with self._lock:
-                self._last_resolution[claim.id] = (signature, found)
+                self._last_resolution[claim.id] = (signature, found, index.serial)
         with self._lock:
             self._resolutions.put(key, found)
         return found
@@ -542,23 +555,32 @@ class Engine:
     def _reuse(
         claim: AnchoredClaim,
         index: TextIndex,
-        last: tuple[tuple[object, ...], dict[int, LineMatch]] | None,
+        last: tuple[tuple[object, ...], dict[int, LineMatch], int] | None,
     ) -> dict[int, LineMatch] | None:
         """The previous text's resolution, when this text cannot resolve differently.
 
         A resolution depends only on what `_resolution_signature` records. A keystroke
         elsewhere in the file changes none of it, so typing costs the resolutions it
-        can affect, not every claim's.
+        can affect, not every claim's. When `index` was derived from the index the
+        resolution was last confirmed on, no hash of the claim moved and no changed line
+        is one the resolution placed, the signature is the same without computing it.
         """
         if last is None:
             return None
-        signature, found = last
+        signature, found, confirmed_on = last
         if signature[0] != len(index):
             return None  # the line count changed: positions shifted, resolve again
         if claim.anchor.sketch and sum(m.claim_line is not None for m in found.values()) < len(
             claim.anchor.lines
         ):
             return None  # lines are missing: any line could now be recognised as one
+        if (
+            index.parent == confirmed_on
+            and index.moved is not None
+            and index.changed.isdisjoint(found)
+            and (not index.moved or index.moved.isdisjoint(_anchor_keys(claim.anchor)))
+        ):
+            return found
         return found if _resolution_signature(claim, index, found) == signature else None
 
     def _authorship(
@@ -991,6 +1013,10 @@ def _digest_matches(digests: Sequence[str], claim_line: int | None, text: str) -
     if claim_line is None or not 0 <= claim_line < len(digests):
         return False
     return digests[claim_line] == signing.line_digest(text)
+
+
+def _anchor_keys(anchor: Anchor) -> frozenset[str]:
+    return frozenset((*anchor.before, *anchor.lines, *anchor.after))
 
 
 def _resolution_signature(
