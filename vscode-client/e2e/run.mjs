@@ -441,14 +441,57 @@ async function expectSeverity(severity) {
   throw new Error(`expected the diagnostic to be a ${severity}; saw ${JSON.stringify(seen)}`);
 }
 
-/** Hover the region's row in the Four Eyes view and click its inline Approve button. */
-async function approveFromView(expected, forbidden) {
+// The region's row in the Four Eyes view: its label is the file name and lines.
+const ROW_LABEL = `retry.py:${REGION.start}-${REGION.end}`;
+const regionRow = () => treeRows().filter({ hasText: ROW_LABEL }).first();
+
+/** The labels of the inline buttons the region's row shows under the mouse. */
+async function inlineActions() {
+  const row = regionRow();
+  await row.hover();
+  await page.waitForTimeout(300);
+  return row.locator('.action-label').evaluateAll((els) => els.map((el) => el.getAttribute('aria-label') || ''));
+}
+
+/**
+ * Refresh the view (the git identity just changed, as when someone else sits down at
+ * the editor: the window regaining focus refreshes it too), hover the region's row and
+ * click its inline Approve button, which is there once the server says this person
+ * may approve; then wait for the server's message saying what is left.
+ */
+async function approveFromView(expected, forbidden, toast) {
   await retry('the inline Approve button', 4, async () => {
-    const row = treeRows().filter({ hasText: `src/retry.py:${REGION.start}-${REGION.end}` }).first();
+    await page.locator('.part.sidebar .title-actions .action-label[aria-label^="Refresh"]').first().click();
+    const row = regionRow();
     await row.hover();
     await row.locator('.action-label[aria-label^="Approve AI-Written Code"]').click({ timeout: 5_000 });
     await waitForTree(expected, forbidden);
   });
+  await page.locator('.notification-toast', { hasText: toast }).first().waitFor({ state: 'visible', timeout: WAIT });
+}
+
+/**
+ * What of the region's row the side bar cuts off: whether the whole label shows, and
+ * whether the start of the description (`prefix`) does, measured in the row's font.
+ */
+async function rowFits(prefix) {
+  return regionRow().evaluate((row, wanted) => {
+    const container = row.querySelector('.monaco-icon-label-container')?.getBoundingClientRect();
+    const name = row.querySelector('.label-name')?.getBoundingClientRect();
+    const description = row.querySelector('.label-description');
+    if (!container || !name || !description) {
+      return { found: false };
+    }
+    const context = document.createElement('canvas').getContext('2d');
+    context.font = getComputedStyle(description).font;
+    const left = description.getBoundingClientRect().left;
+    return {
+      rowWidth: Math.round(row.getBoundingClientRect().width),
+      description: description.textContent,
+      label: name.right <= container.right + 0.5,
+      prefix: left + context.measureText(wanted).width <= container.right + 0.5,
+    };
+  }, prefix);
 }
 
 // --- the test -------------------------------------------------------------------------
@@ -509,7 +552,22 @@ async function main() {
 
   await step('Four Eyes view lists the region as unreviewed', async () => {
     await showFourEyesView();
-    await waitForTree([/^Unreviewed \(1\)/, new RegExp(`src/retry\\.py:${REGION.start}-${REGION.end}.*not reviewed`)]);
+    await waitForTree([/^Unreviewed \(1\)/, new RegExp(`^${ROW_LABEL} ?not reviewed · high risk · 0/2 approvals`)]);
+    // At the side bar's default width (300 px) neither the label nor the state is cut
+    // off (the risk and the approvals follow: the group rows above and the tooltip say
+    // them too).
+    const fits = await rowFits('not reviewed');
+    log(`  region row at the default width: ${JSON.stringify(fits)}`);
+    await shoot('00-queue-at-default-width.png');
+    if (!fits.label || !fits.prefix) {
+      throw new Error(`the row is cut off before its state at the default side bar width: ${JSON.stringify(fits)}`);
+    }
+    // Dana recorded the code: the row offers Request Senior Review, not Approve (the
+    // quick fix does not offer it to her either).
+    const inline = await inlineActions();
+    if (!inline.some((a) => a.startsWith('Request Senior Review')) || inline.some((a) => a.startsWith('Approve'))) {
+      throw new Error(`the recorder's row offers ${JSON.stringify(inline)}; wanted Request Senior Review and no Approve`);
+    }
     await widenSideBar(440);
     await gotoLine(REGION.start + 2);
     await page.waitForTimeout(500);
@@ -564,7 +622,7 @@ async function main() {
 
   await step('Four Eyes view: the region moved to "Review requested"', async () => {
     await waitForTree(
-      [/^Review requested \(1\)/, new RegExp(`src/retry\\.py:${REGION.start}-${REGION.end}.*review requested`)],
+      [/^Review requested \(1\)/, new RegExp(`^${ROW_LABEL} ?review requested · high risk · 0/2 approvals`)],
       [/^Unreviewed/],
     );
   });
@@ -574,8 +632,13 @@ async function main() {
     await page.locator('.markers-panel .monaco-list-row', { hasText: 'ai-review-requested' }).first().waitFor({ timeout: WAIT });
     await expectSeverity('warning');
     await waitForGutter('review-requested', REGION.end - REGION.start + 1);
-    await page.locator(`${editorSel} .contentWidgets .codelens-decoration, ${editorSel} .codelens-decoration`, { hasText: 'review requested' })
+    // The code lens says whom review was requested from, and offers a reminder.
+    await page.locator(`${editorSel} .contentWidgets .codelens-decoration, ${editorSel} .codelens-decoration`, { hasText: 'review requested from lee@example.com' })
       .first().waitFor({ timeout: WAIT });
+    const lens = (await page.locator(`${editorSel} .codelens-decoration`, { hasText: 'review requested from' }).first().innerText()).replace(/\s+/g, ' ');
+    if (!/· remind/.test(lens) || /request review/.test(lens)) {
+      throw new Error(`the code lens after the request says: ${lens}`);
+    }
     await page.locator('.statusbar-item', { hasText: '1 here · 1 in workspace' }).first().waitFor({ timeout: WAIT });
     await shoot('05-review-requested.png');
   });
@@ -597,7 +660,8 @@ async function main() {
     // identity at each command). High risk needs two approvals (the default policy).
     run('git', ['config', 'user.email', 'lee@example.com'], { cwd: repo });
     run('git', ['config', 'user.name', 'Lee'], { cwd: repo });
-    await approveFromView([/^Partially approved \(1\)/, new RegExp(`src/retry\\.py:${REGION.start}-${REGION.end}.*1/2 approvals`)], [/^Review requested/]);
+    await approveFromView([/^Partially approved \(1\)/, new RegExp(`^${ROW_LABEL} ?partially approved · high risk · 1/2 approvals`)], [/^Review requested/],
+      `Approved src/retry.py:${REGION.start}-${REGION.end} — 1 of 2 approvals; 1 more needed`);
     await waitForGutter('partially-approved', REGION.end - REGION.start + 1);
     await page.locator('.markers-panel .monaco-list-row', { hasText: 'ai-partially-approved' }).first().waitFor({ timeout: WAIT });
     await expectSeverity('warning');
@@ -607,7 +671,7 @@ async function main() {
   await step('a third person approves: approved, the diagnostic goes', async () => {
     run('git', ['config', 'user.email', 'kim@example.com'], { cwd: repo });
     run('git', ['config', 'user.name', 'Kim'], { cwd: repo });
-    await approveFromView([/^Approved \(1\)/], [/^Partially approved/]);
+    await approveFromView([/^Approved \(1\)/], [/^Partially approved/], 'fully approved (2 of 2 approvals)');
     await waitForGutter('approved', REGION.end - REGION.start + 1);
     await page.locator('.statusbar-item', { hasText: '0 here · 0 in workspace' }).first().waitFor({ timeout: WAIT });
     const deadline = Date.now() + WAIT;

@@ -107,7 +107,7 @@ describe('parseQueue', () => {
     assert.equal(r.state, 'partially-approved');
     assert.deepEqual(r.partlyApprovedBy, [{ email: 'lee@example.com', lines: 3, of: 8 }]);
     assert.deepEqual(r.contextLines, [5, 7], 'inside the span, once each, in order');
-    assert.equal(regionDescription(r), 'partially approved · 1/2 approvals · claude-code');
+    assert.equal(regionDescription(r), 'partially approved · 1/2 approvals');
     const tooltip = regionTooltip(r);
     assert.match(tooltip, /Review: partially approved, 1\/2 approvals/);
     assert.match(tooltip, /Approved by kim@example.com/);
@@ -197,11 +197,10 @@ describe('groupQueue', () => {
     assert.equal(groups[0]?.risks[2]?.label, 'Risk not assessed (1)');
   });
 
-  it('describes a region with its state first', () => {
-    assert.equal(
-      regionDescription(region({ state: 'review-requested' })),
-      'review requested · 0/1 approvals · claude-code',
-    );
+  it('describes a region with its state first, its risk last; who wrote it is in the tooltip', () => {
+    const r = region({ state: 'review-requested', risk: { level: 'medium', reasons: [] } });
+    assert.equal(regionDescription(r), 'review requested · medium risk · 0/1 approvals');
+    assert.match(regionTooltip(r), /AI-written by claude-code \(claude-opus-4-6\)/);
   });
 });
 

@@ -68,6 +68,14 @@ export interface QueueRegion {
   recordedAt?: string;
   /** 1-based lines inside the span that are not AI (old lines an agent edit kept). */
   contextLines: number[];
+  /**
+   * The server's answer to "may the person at this editor approve it?", the one its
+   * quick fix gives. Undefined when an older server does not say: Approve is offered
+   * then, and the server decides when it is run.
+   */
+  canApprove?: boolean;
+  /** Why not, in the server's words, when canApprove is false. */
+  approvalRefusal?: string;
 }
 
 export interface PartialApproval {
@@ -197,8 +205,15 @@ export function parseQueue(raw: unknown): ParsedQueue {
             .sort((a, b) => a - b)
         : [],
     };
+    if (typeof item.can_approve === 'boolean') {
+      region.canApprove = item.can_approve;
+    }
     if (risk) {
       region.risk = risk;
+    }
+    const refusal = str(item.approval_refusal);
+    if (refusal && region.canApprove === false) {
+      region.approvalRefusal = refusal;
     }
     const recordedAt = str(item.recorded_at);
     if (recordedAt) {
@@ -268,26 +283,75 @@ export function provenance(region: QueueRegion): string {
   return region.models.length > 0 ? `${who} (${region.models.join(', ')})` : who;
 }
 
-export function regionLabel(region: QueueRegion): string {
-  return `${region.path}:${region.startLine}-${region.endLine}`;
+/** `4-11`, or `4` for one line (as the CLI writes PATH:LINE). */
+function lineSpan(region: QueueRegion): string {
+  return region.endLine > region.startLine ? `${region.startLine}-${region.endLine}` : `${region.startLine}`;
 }
 
-/** The tree item's description: state first (the view's reason to exist), then who wrote it. */
+/** Where a region is, in full: `src/app.py:4-11`. */
+export function regionPlace(region: QueueRegion): string {
+  return `${region.path}:${lineSpan(region)}`;
+}
+
+/** The tree item's label, short enough for a narrow side bar: `app.py:4-11`. */
+export function regionLabel(region: QueueRegion): string {
+  const name = region.path.slice(region.path.lastIndexOf('/') + 1) || region.path;
+  return `${name}:${lineSpan(region)}`;
+}
+
+/**
+ * The tree item's description: the state (the view's reason to exist) and the risk
+ * first, so that a narrow side bar cuts off the approvals (also in the tooltip) first.
+ */
 export function regionDescription(region: QueueRegion): string {
-  const parts = [
-    STATE_WORDS[region.state],
-    `${region.approvals}/${region.approvalsRequired} approvals`,
-    region.agents.join(', ') || 'AI',
-  ];
+  const parts = [STATE_WORDS[region.state]];
   if (region.risk) {
     parts.push(`${region.risk.level} risk`);
   }
+  parts.push(`${region.approvals}/${region.approvalsRequired} approvals`);
   return parts.join(' · ');
 }
 
-export function regionTooltip(region: QueueRegion): string {
+export interface DateOptions {
+  now?: Date;
+  /** A BCP 47 tag (VS Code's display language); undefined: the runtime's default. */
+  locale?: string;
+  timeZone?: string;
+}
+
+const UNITS: readonly [Intl.RelativeTimeFormatUnit, number][] = [
+  ['year', 365 * 86400],
+  ['month', 30 * 86400],
+  ['week', 7 * 86400],
+  ['day', 86400],
+  ['hour', 3600],
+  ['minute', 60],
+  ['second', 1],
+];
+
+/** `3 days ago (Nov 24, 2026, 9:30 AM)` in the locale's words; an unreadable date as it is. */
+export function humanDate(iso: string, options: DateOptions = {}): string {
+  const then = new Date(iso);
+  if (Number.isNaN(then.getTime())) {
+    return iso;
+  }
+  const seconds = Math.round((then.getTime() - (options.now ?? new Date()).getTime()) / 1000);
+  const [unit, size] = UNITS.find(([, s]) => Math.abs(seconds) >= s) ?? ['second', 1];
+  const relative = new Intl.RelativeTimeFormat(options.locale, { numeric: 'auto' }).format(
+    Math.round(seconds / size),
+    unit,
+  );
+  const date = new Intl.DateTimeFormat(options.locale, {
+    dateStyle: 'medium',
+    timeStyle: 'short',
+    timeZone: options.timeZone,
+  }).format(then);
+  return `${relative} (${date})`;
+}
+
+export function regionTooltip(region: QueueRegion, options: DateOptions = {}): string {
   const lines = [
-    `${regionLabel(region)}: AI-written by ${provenance(region)}`,
+    `${regionPlace(region)}: AI-written by ${provenance(region)}`,
     `Review: ${STATE_WORDS[region.state]}, ${region.approvals}/${region.approvalsRequired} approvals`,
     `${region.aiLines} AI lines, ${region.mixedLines} changed by a person since`,
   ];
@@ -309,9 +373,35 @@ export function regionTooltip(region: QueueRegion): string {
     lines.push(`Risk: ${region.risk.level}${region.risk.reasons.length ? ` (${region.risk.reasons.join('; ')})` : ''}`);
   }
   if (region.recordedAt) {
-    lines.push(`Recorded ${region.recordedAt}`);
+    lines.push(`Recorded ${humanDate(region.recordedAt, options)}`);
+  }
+  if (region.canApprove === true) {
+    lines.push('You may approve it');
+  } else if (region.canApprove === false) {
+    lines.push(`You cannot approve it${region.approvalRefusal ? `: ${region.approvalRefusal}` : ''}`);
   }
   return lines.join('\n');
+}
+
+export interface RegionItem {
+  label: string;
+  description: string;
+  tooltip: string;
+  /**
+   * `region.STATE`, with `.can-approve` when the server says the person at the editor
+   * may approve it: package.json's item menus offer Approve on that suffix only.
+   */
+  contextValue: string;
+}
+
+/** What the Four Eyes view shows for a region (queueView.ts makes the TreeItem). */
+export function regionItem(region: QueueRegion, options: DateOptions = {}): RegionItem {
+  return {
+    label: regionLabel(region),
+    description: regionDescription(region),
+    tooltip: regionTooltip(region, options),
+    contextValue: `region.${region.state}${region.canApprove === false ? '' : '.can-approve'}`,
+  };
 }
 
 // --- counts for the status bar ----------------------------------------------------------
@@ -408,3 +498,4 @@ export function uriKey(uri: string): string {
 export function splitReviewers(text: string): string[] {
   return [...new Set(text.split(/[,;\s]+/).map((s) => s.trim()).filter((s) => s !== ''))];
 }
+

@@ -1,15 +1,6 @@
 // The "Four Eyes" view: the workspace review queue, grouped by state and then risk.
 import * as vscode from 'vscode';
-import {
-  groupQueue,
-  QueueRegion,
-  regionDescription,
-  regionLabel,
-  regionTooltip,
-  ReviewState,
-  RiskGroup,
-  StateGroup,
-} from '../common/queue';
+import { groupQueue, QueueRegion, regionItem, ReviewState, RiskGroup, StateGroup } from '../common/queue';
 import { QueueStore } from '../store';
 
 type Node =
@@ -69,13 +60,15 @@ export class QueueTree implements vscode.TreeDataProvider<Node> {
       return item;
     }
     const region = node.region;
-    const item = new vscode.TreeItem(regionLabel(region), vscode.TreeItemCollapsibleState.None);
+    const shown = regionItem(region, { locale: vscode.env.language });
+    const item = new vscode.TreeItem(shown.label, vscode.TreeItemCollapsibleState.None);
     item.id = `region:${region.id}:${region.state}`;
-    item.description = regionDescription(region);
-    item.tooltip = regionTooltip(region);
+    item.description = shown.description;
+    item.tooltip = shown.tooltip;
     item.iconPath = STATE_ICONS[region.state];
-    item.contextValue = `region.${region.state}`;
-    item.resourceUri = vscode.Uri.parse(region.uri);
+    item.contextValue = shown.contextValue;
+    // No resourceUri: its problem count and colour would take a narrow row's room, and
+    // every row here has a diagnostic anyway.
     item.command = { command: 'foureyes.openRegion', title: 'Open AI Region', arguments: [region] };
     return item;
   }
