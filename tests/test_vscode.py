@@ -18,9 +18,11 @@ import json
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -167,6 +169,27 @@ def vsix(npm: str, node_modules: Path) -> Path:
     _run([npm, "run", "package"], 300, "npm run package")
     assert target.exists(), "vsce produced no foureyes.vsix"
     return target
+
+
+def test_the_vsix_has_the_extension_icon(vsix: Path) -> None:
+    """package.json names a PNG icon (VS Code takes no SVG there), and the packaged
+    extension carries it: a real PNG, square, at least the 128 px the Extensions view
+    and the Marketplace show."""
+    package = json.loads((CLIENT / "package.json").read_text(encoding="utf-8"))
+    icon = package.get("icon")
+    assert isinstance(icon, str) and icon.endswith(".png"), f"package.json icon: {icon!r}"
+    with zipfile.ZipFile(vsix) as archive:
+        names = archive.namelist()
+        assert f"extension/{icon}" in names, f"{icon} is not in the .vsix: {sorted(names)}"
+        data = archive.read(f"extension/{icon}")
+        manifest = archive.read("extension.vsixmanifest").decode("utf-8")
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR", "not a PNG"
+    width, height = struct.unpack(">II", data[16:24])
+    assert width == height >= 128, (width, height)
+    assert data == (CLIENT / icon).read_bytes()
+    # vsce lists it as the extension's icon asset, which is what VS Code shows.
+    assert "Microsoft.VisualStudio.Services.Icons.Default" in manifest
+    assert f'Path="extension/{icon}"' in manifest
 
 
 def test_code_server_installs_wait_for_each_other(tmp_path: Path) -> None:
