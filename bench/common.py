@@ -138,6 +138,12 @@ class HistoryShape:
     seed: int = 7
     line: Callable[[random.Random, str, int], str] = history_line
 
+    def describe(self) -> dict[str, object]:
+        """The shape as JSON (for results files, and to tell whether a kept repository
+        was made with it)."""
+        fields = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        return {**fields, "line": self.line.__name__}
+
 
 def generate_history(root: Path, shape: HistoryShape) -> dict[str, int]:
     """Write the history through one `git fast-import` (streamed: large files are

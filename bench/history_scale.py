@@ -29,7 +29,16 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from common import FOUREYES, HistoryShape, generate_history, git, make_repo, save, summary
+from common import (
+    FOUREYES,
+    HistoryShape,
+    child_env,
+    generate_history,
+    git,
+    make_repo,
+    save,
+    summary,
+)
 
 SHAPE = HistoryShape(
     files=int(os.environ.get("BENCH_FILES", 1_000)),
@@ -63,7 +72,12 @@ def blame_all(root: Path, paths: list[str], workers: int) -> float:
 def run_scan(root: Path) -> tuple[float, dict]:
     started = time.perf_counter()
     done = subprocess.run(
-        [FOUREYES, "scan", "--json"], cwd=root, capture_output=True, text=True, check=True
+        [FOUREYES, "scan", "--json"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+        env=child_env(),
     )
     return time.perf_counter() - started, json.loads(done.stdout)
 
@@ -82,7 +96,9 @@ def main() -> None:
     cold, warm = [], []
     result: dict = {}
     for _ in range(COLD_RUNS):
-        shutil.rmtree(root / ".foureyes", ignore_errors=True)
+        # The cache lives in the git directory (a run before that moved there deleted
+        # only .foureyes/, and measured a warm scan as cold).
+        shutil.rmtree(root / ".git" / "foureyes", ignore_errors=True)
         elapsed, result = run_scan(root)
         cold.append(elapsed)
         print(f"cold scan {elapsed:.2f} s", file=sys.stderr)
