@@ -686,8 +686,9 @@ class _View:
         return result
 
     def prefetch(self, head: str, path: str) -> None:
-        """See `prefetch`: the markers-independent git work for (HEAD, path), started at
-        once (blame in this thread, the ledger's log and the notes list in another)."""
+        """See `prefetch`: the git work for (HEAD, path) that the policy's markers do not
+        change, started at once: blame, its commits and their notes in this thread, the
+        ledger's log and the notes list in another."""
         notes_commit = self.ref(NOTES_REF)
 
         def lists() -> None:
@@ -701,8 +702,10 @@ class _View:
             other = threading.Thread(target=lists, name="foureyes-history", daemon=True)
             other.start()
             blame = self.blame(head, path)
-            self.commit_infos([c for c in dict.fromkeys(blame.commits) if c != _UNCOMMITTED])
+            commits = [c for c in dict.fromkeys(blame.commits) if c != _UNCOMMITTED]
+            self.commit_infos(commits)
             other.join()
+            self.records(head, notes_commit, commits)  # reads the notes these commits have
         except Exception:  # only a head start: the caller's own call does it properly
             return
 
