@@ -510,6 +510,12 @@ def pull_client_capabilities() -> types.ClientCapabilities:
 
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=[FOUREYES, "serve"]))
 async def pull_client(lsp_client: LanguageClient, workspace: GitRepo, pull_client_capabilities):
+    # The capabilities advertise code lens refresh, which the server sends when a ledger
+    # changes (the tests' `foureyes mark`): answer it, as an editor does.
+    @lsp_client.feature(types.WORKSPACE_CODE_LENS_REFRESH)
+    def code_lens_refresh(client: LanguageClient, params: None) -> None:
+        pass
+
     await lsp_client.initialize_session(
         types.InitializeParams(
             capabilities=pull_client_capabilities,
