@@ -187,6 +187,27 @@ def test_reference_counts_are_redone_only_when_a_mention_changes(repo: GitRepo) 
     assert CountingReferences.jedi_calls == 2
 
 
+def test_a_name_mentioned_too_rarely_to_matter_costs_no_jedi(repo: GitRepo) -> None:
+    """Every reference is a mention; with fewer mentions than the blast radius starts
+    at, jedi (which reads and infers every candidate file) is not asked."""
+    core = "def rare(x):\n    return x + 1\n\n\ndef common(x):\n    return x\n"
+    repo.write("core.py", core)
+    repo.write("use.py", "from core import rare, common\n\nrare(1)\n" + "common(2)\n" * 6)
+    repo.write("notes.txt", "rare rare rare rare rare rare\n")  # not Python: not a mention
+    repo.commit("project")
+    references = CountingReferences(Repository(repo.root))
+    CountingReferences.jedi_calls = 0
+    rare = references.count("core.py", core, [("rare", 1, 4)], (1, 2))
+    # The mentions (import and call): an upper bound, below the floor either way.
+    assert rare == [("rare", 2)] and CountingReferences.jedi_calls == 0
+    common = references.count("core.py", core, [("common", 5, 4)], (5, 6))
+    assert common == [("common", 6)] and CountingReferences.jedi_calls == 1  # jedi's count
+    # Unsaved text counts as written: three more uses in the editor, and jedi is asked.
+    typed = core + "rare(2)\nrare(3)\nrare(4)\n"
+    assert references.count("core.py", typed, [("rare", 1, 4)], (1, 2))[0][1] == 4  # no import
+    assert CountingReferences.jedi_calls == 2
+
+
 def test_risk_facts_survive_the_process_on_disk(repo: GitRepo) -> None:
     """A CLI run or CI job starts cold: jedi's verdicts and syntax facts come from disk."""
     repo.write("pyproject.toml", '[project]\nname = "x"\nversion = "1"\ndependencies = []\n')

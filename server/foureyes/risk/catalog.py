@@ -67,5 +67,8 @@ def nesting_weight(depth: int) -> int:
     return 0 if depth < 4 else min(15, 5 + 3 * (depth - 4))
 
 
+BLAST_RADIUS_FLOOR = 5  # fewer references than this add no weight
+
+
 def blast_weight(references: int) -> int:
-    return 0 if references < 5 else min(25, 5 + references // 5)
+    return 0 if references < BLAST_RADIUS_FLOOR else min(25, 5 + references // 5)

@@ -3,7 +3,8 @@
 A function that forty call sites depend on deserves more care than a helper nobody
 calls yet. jedi finds the references; this is slow (it reads the project), so it
 only runs in the slow tier, a few definitions per region, cached until the file's
-lines that mention what it counts or the repository's index change. Must not know
+lines that mention what it counts or the repository's index change, and only for
+names mentioned often enough to matter (one `git grep` tells). Must not know
 about scores or regions.
 """
 
@@ -17,8 +18,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from foureyes.diskstore import DiskStore
+from foureyes.errors import EnvironmentProblem
 from foureyes.lru import Lru
 from foureyes.repo import Repository, file_stamp
+from foureyes.risk.catalog import BLAST_RADIUS_FLOOR
 
 # Counting references for every function of a large region would take seconds.
 MAX_DEFINITIONS = 3
@@ -66,7 +69,11 @@ class References:
             if cached is None and known_only:
                 return None
             if cached is None:
-                cached = self._jedi_count(path, text, line, column, region)
+                mentions = self._mentions(path, text, name, line, region)
+                if mentions is not None and mentions < BLAST_RADIUS_FLOOR:
+                    cached = mentions  # jedi could only find fewer: no weight either way
+                else:
+                    cached = self._jedi_count(path, text, line, column, region)
                 if self.disk is not None:
                     self.disk.set(("references", key), cached)
             if self._counts.get(key) is None:
@@ -88,23 +95,30 @@ class References:
         """What jedi's count for `name` reads in this file: every line that mentions the
         name as a word, whether it is the definition's own line, and whether it lies in
         the region (uses there are not counted)."""
-        mentions: list[tuple[str, bool, bool]] = []
-        number, counted = 1, 0  # line numbers by counting breaks once, left to right
-        at = text.find(name) if name else -1
-        while at != -1:
-            end = at + len(name)
-            before = text[at - 1] if at else " "
-            after = text[end] if end < len(text) else " "
-            if not _IDENTIFIER.match(before) and not _IDENTIFIER.match(after):
-                number += text.count("\n", counted, at)
-                counted = at
-                line_start = text.rfind("\n", 0, at) + 1
-                line_end = text.find("\n", at)
-                content = text[line_start : line_end if line_end != -1 else len(text)]
-                mentions.append((content, number == line, region[0] <= number <= region[1]))
-            at = text.find(name, end)
+        mentions = _mentions_in(text, name, line, region)
         seed = json.dumps([path, name, mentions, list(stamp) if stamp else None])
         return hashlib.blake2b(seed.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+    def _mentions(
+        self, path: str, text: str, name: str, line: int, region: tuple[int, int]
+    ) -> int | None:
+        """How often `name` occurs as a word where a reference could be: in the other
+        Python files (one `git grep`, tracked and untracked ones) and in `text` outside
+        its definition's line and the region. Every reference jedi finds is one of
+        these, so few mentions means few references, and jedi, which reads and infers
+        each candidate file, is not needed: below the floor the mention count stands in
+        for the count (an upper bound; both add no weight). None when git cannot tell."""
+        try:
+            found = self.repo.git(
+                "grep", "-o", "-w", "-F", "--untracked", "-I", "-e", name,
+                "--", "*.py", "*.pyi",
+            )  # fmt: skip
+        except EnvironmentProblem:
+            return None  # also "no match at all" (exit code 1): let jedi decide
+        here = f"{path}:"
+        elsewhere = sum(1 for hit in found.splitlines() if not hit.startswith(here))
+        mentions = _mentions_in(text, name, line, region)
+        return elsewhere + sum(1 for _, own, inside in mentions if not own and not inside)
 
     def _jedi_count(
         self, path: str, text: str, line: int, column: int, region: tuple[int, int]
@@ -128,3 +142,26 @@ class References:
                 continue
             count += 1
         return count
+
+
+def _mentions_in(
+    text: str, name: str, line: int, region: tuple[int, int]
+) -> list[tuple[str, bool, bool]]:
+    """Each occurrence of `name` as a word in `text`: its line's content, whether that is
+    the definition's line (`line`, 1-based), and whether it lies in `region`."""
+    mentions: list[tuple[str, bool, bool]] = []
+    number, counted = 1, 0  # line numbers by counting breaks once, left to right
+    at = text.find(name) if name else -1
+    while at != -1:
+        end = at + len(name)
+        before = text[at - 1] if at else " "
+        after = text[end] if end < len(text) else " "
+        if not _IDENTIFIER.match(before) and not _IDENTIFIER.match(after):
+            number += text.count("\n", counted, at)
+            counted = at
+            line_start = text.rfind("\n", 0, at) + 1
+            line_end = text.find("\n", at)
+            content = text[line_start : line_end if line_end != -1 else len(text)]
+            mentions.append((content, number == line, region[0] <= number <= region[1]))
+        at = text.find(name, end)
+    return mentions
