@@ -2,8 +2,9 @@
 
 The repository holds 300 real modules of CPython's standard library (its top-level
 modules, then its packages' modules: real definitions, imports and calls, always
-present where Python is), each with two AI regions of 12 lines starting at a `def`, recorded with `foureyes mark`. Measured as whole processes,
-the way a user runs them, interleaved with `git status` as a reference:
+present where Python is), each with two AI regions of 12 lines starting at a `def`,
+recorded with `foureyes mark`. Measured as whole processes, the way a user runs them,
+interleaved with `git status` as a reference:
 
 - cold: foureyes' caches deleted first (jedi counts the blast radius of every region);
 - warm: run again with nothing changed (target: <= 1 s);
@@ -25,7 +26,7 @@ from pathlib import Path
 
 from common import FOUREYES, child_env, git, make_repo, save, summary
 
-FILES = 300
+FILES = int(os.environ.get("FOUREYES_BENCH_FILES", "300"))  # fewer: to profile quickly
 WARM_RUNS = 7
 TARGET_WARM_S = 1.0
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
