@@ -12,8 +12,11 @@ user runs it, interleaved so that load on the shared machine falls on all alike:
 - `foureyes blame FILE` cold: foureyes' cache (`.git/foureyes/cache`) deleted first;
 - plain `git blame` again, then `foureyes blame FILE` warm: nothing changed since the
   cold run (its output must be the cold run's, byte for byte).
+Before that, once: the first blame of each file in a repository where foureyes ran
+before (the cache deleted once, then each file in turn, each after its git blame).
 This is done PASSES times. Each foureyes time is divided by the git time measured just
-before it; the ratios' and times' medians, p95 and max are reported.
+before it; the ratios' and times' medians, p95 and max are reported. `foureyes
+--version`, timed after each warm run, is the floor any command's process pays.
 
 Targets: cold <= 1.5x plain git blame; warm <= 0.3x. Environment: BENCH_FILES,
 BENCH_COMMITS, BENCH_SAMPLE (files timed), BENCH_PASSES, BENCH_REPO (a folder to keep
@@ -95,7 +98,17 @@ def main() -> None:
     sample = paths[step // 2 :: step][:SAMPLE]
     cache = root / ".git" / "foureyes"
     timed([FOUREYES, "blame", sample[0]], root)  # bytecode caches, as users have them
-    git_cold, cold, git_warm, warm = [], [], [], []
+    # First blame of each file in a repository where foureyes has run before: the cache
+    # deleted once, then each file in turn (the notes list, the ledger's commits and
+    # the databases are then warm; the file's blame and commits are not).
+    shutil.rmtree(cache, ignore_errors=True)
+    git_first, first_time = [], []
+    for path in sample:
+        elapsed, _ = timed(["git", "blame", "--porcelain", "HEAD", "--", path], root)
+        git_first.append(elapsed)
+        elapsed, _ = timed([FOUREYES, "blame", path], root)
+        first_time.append(elapsed)
+    git_cold, cold, git_warm, warm, floor = [], [], [], [], []
     for number in range(PASSES):
         for path in sample:
             elapsed, _ = timed(["git", "blame", "--porcelain", "HEAD", "--", path], root)
@@ -107,6 +120,7 @@ def main() -> None:
             git_warm.append(elapsed)
             elapsed, again = timed([FOUREYES, "blame", path], root)
             warm.append(elapsed)
+            floor.append(timed([FOUREYES, "--version"], root)[0])
             if again != first:
                 sys.exit(f"warm blame of {path} differs from the cold one")
         print(f"pass {number + 1}: cold {statistics.median(cold):.3f} s, warm "
@@ -123,11 +137,14 @@ def main() -> None:
             "files_timed": len(sample),
             "passes": PASSES,
             "lines_per_file": {"median": statistics.median(lines), "max": max(lines)},
-            "git_blame": summary(git_cold + git_warm),
+            "git_blame": summary(git_cold + git_warm + git_first),
             "foureyes_blame_cold": summary(cold),
+            "foureyes_blame_first_of_file": summary(first_time),
             "foureyes_blame_warm": summary(warm),
+            "foureyes_version": summary(floor),  # the floor: interpreter, CLI, no command
             "ratios": {
                 "cold_over_git_blame": ratios(cold, git_cold),
+                "first_of_file_over_git_blame": ratios(first_time, git_first),
                 "warm_over_git_blame": ratios(warm, git_warm),
             },
             "targets": TARGETS,
