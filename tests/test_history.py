@@ -591,3 +591,28 @@ def test_blame_output_parsed_line_by_line_and_at_once_agree(repo: GitRepo) -> No
     odd = output.replace("\nsummary ", "\n\nsummary ", 1)
     assert history._ENTRY.findall(odd) != history._ENTRY.findall(output)
     assert history._parse_blame(odd) == history._parse_blame_lines(odd) == fast
+
+
+def test_a_failed_git_blame_is_asked_again_in_the_next_process(
+    repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """git failing once (a lock, memory) must not mean "no history" from then on."""
+    mixed_history(repo)
+    expected = verdicts(repo, "app.py")
+    shutil.rmtree(_cache_db(repo).parent)
+    history._VIEWS.clear()
+    shim = tmp_path / "failing"
+    shim.mkdir()
+    real = subprocess.run(["which", "git"], capture_output=True, text=True, check=True).stdout
+    flag = tmp_path / "fail-blame"
+    flag.touch()
+    (shim / "git").write_text(
+        f'#!/bin/sh\nfor a in "$@"; do [ "$a" = blame ] && [ -e {flag} ] && exit 128; done\n'
+        f'exec {real.strip()} "$@"\n'
+    )
+    (shim / "git").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{shim}{os.pathsep}{os.environ['PATH']}")
+    assert verdicts(repo, "app.py") == {}  # this process could not know
+    flag.unlink()
+    history._VIEWS.clear()
+    assert verdicts(repo, "app.py") == expected

@@ -841,7 +841,10 @@ class _View:
             try:
                 output = self.repo.git("blame", "--porcelain", head, "--", path)
             except EnvironmentProblem:
-                output = ""  # not in HEAD (new, untracked), a directory, no such path
+                # Not in HEAD (new, untracked), a directory, no such path, or git failed
+                # (a lock, memory): known to this process only, never kept on disk, so
+                # that a failure is asked again instead of meaning "no history" for good.
+                return _NO_BLAME
             blame = _parse_blame(output)
         self._set_many([(key, _blame_to_json(blame)), (("blamed-at", path), head)])
         return blame
