@@ -244,7 +244,17 @@ async function startCodeServer(repo) {
   const userData = path.join(work, 'user-data');
   const extensions = path.join(work, 'extensions');
   writeUserSettings(userData);
-  const csEnv = { ...env, XDG_CONFIG_HOME: path.join(work, 'config'), XDG_DATA_HOME: path.join(work, 'data') };
+  // foureyes on PATH too, as most users have it. The first window finds the server
+  // through foureyes.interpreter (it comes first); after "Reload Window", code-server at
+  // times starts the new extension host without the user settings at all (its log then
+  // shows foureyes.interpreter with only its default, and no change event follows), and
+  // the reload step is about the gutter toggle being remembered, not about settings.
+  const csEnv = {
+    ...env,
+    PATH: `${path.dirname(PYTHON)}${path.delimiter}${env.PATH ?? ''}`,
+    XDG_CONFIG_HOME: path.join(work, 'config'),
+    XDG_DATA_HOME: path.join(work, 'data'),
+  };
   const common = ['--config', path.join(work, 'code-server.yaml'), '--user-data-dir', userData, '--extensions-dir', extensions];
   writeFileSync(path.join(work, 'code-server.yaml'), 'auth: none\n');
   const installed = run(CODE_SERVER, [...common, '--install-extension', VSIX], { env: csEnv });
@@ -690,6 +700,12 @@ async function main() {
   });
 
   await step('gutter toggle hides the marks and is remembered across a reload', async () => {
+    // foureyes is on code-server's PATH as well (see startCodeServer): the server so far
+    // must have come from the foureyes.interpreter setting, which is tried first.
+    const logged = extensionLogs().map((file) => readFileSync(file, 'utf8')).join('\n');
+    if (!logged.includes('starting the server (interpreter)')) {
+      throw new Error('the server was not started through foureyes.interpreter');
+    }
     const toggle = page.locator('.part.sidebar .title-actions .action-label[aria-label^="Toggle AI Gutter Marks"]').first();
     await toggle.click();
     await waitForGutterCount(0);
@@ -775,12 +791,15 @@ async function main() {
   }
 }
 
-function copyExtensionLog() {
+function extensionLogs() {
   // The extension's output channel (server log included) lands in code-server's logs.
+  const logs = path.join(work, 'user-data', 'logs');
+  return execFileSync('find', [logs, '-name', 'Four Eyes.log'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+}
+
+function copyExtensionLog() {
   try {
-    const logs = path.join(work, 'user-data', 'logs');
-    const found = execFileSync('find', [logs, '-name', 'Four Eyes.log'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
-    for (const [index, file] of found.entries()) {
+    for (const [index, file] of extensionLogs().entries()) {
       copyFileSync(file, path.join(ARTIFACTS, `four-eyes-output-${index}.log`));
     }
   } catch {
