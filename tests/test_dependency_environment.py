@@ -154,3 +154,20 @@ async def test_the_editor_setting_comes_first_in_the_language_server(
     text = "\n".join(d.message for d in found)
     assert "diskcache" in text and "shoplib" not in text
     assert f"nor installed in {chosen} (the editor's foureyes.python setting)" in text
+
+
+def test_a_venv_whose_interpreter_links_to_committed_code_is_never_run(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    marker = tmp_path / "interpreter-ran"
+    repo.write("tools/python", f'#!/bin/sh\ntouch "{marker}"\nexec "{sys.executable}" "$@"\n')
+    (repo.root / "tools" / "python").chmod(0o755)
+    make_project(repo)  # commits tools/python; .venv/ is ignored
+    venv = make_venv(repo.root / ".venv")
+    (venv / "bin" / "python").unlink()
+    (venv / "bin" / "python").symlink_to(repo.root / "tools" / "python")
+    names, _ = unknown_imports(repo)
+    assert names == {"diskcache", "lsprotocol", "shoplib"}  # judged by manifests alone
+    out = repo.foureyes("risk", "shop/api.py").out
+    assert "not used: the project's .venv (.venv): git tracks" in out
+    assert not marker.exists(), "foureyes ran an interpreter the repository carries"

@@ -100,16 +100,21 @@ def find_python_environment(
 def _unusable(repo: Repository, path: Path) -> str | None:
     """Why `path` must not be used as an environment, or None when it may."""
     if path.is_dir():
-        if not any((path / name).is_file() for name in _INTERPRETERS):
+        interpreters = [path / name for name in _INTERPRETERS if (path / name).is_file()]
+        if not interpreters:
             return "not a Python environment (no bin/python in it)"
         home = path
     elif path.is_file():
         if not os.access(path, os.X_OK):
             return "not an executable file"
+        interpreters = [path]
         home = path.parent.parent if path.parent.name in ("bin", "Scripts") else path.parent
     else:
         return "does not exist"
-    for place in (home, Path(os.path.realpath(home)), Path(os.path.realpath(path))):
+    # The folder as written and as resolved, and each interpreter it would run, resolved.
+    places = [home, Path(os.path.realpath(home))]
+    places += [Path(os.path.realpath(interpreter)) for interpreter in interpreters]
+    for place in places:
         problem = _planted(repo, place)
         if problem:
             return problem
