@@ -25,26 +25,19 @@ the generated repository in and reuse). Results: bench/results/blame_file.json.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
-import time
-from collections.abc import Sequence
-from pathlib import Path
 
 from common import (
     FOUREYES,
     HistoryShape,
-    child_env,
-    generate_history,
+    generated_repository,
     git,
-    make_repo,
     save,
     summary,
+    timed_process,
 )
 
 SHAPE = HistoryShape(
@@ -57,15 +50,6 @@ PASSES = int(os.environ.get("BENCH_PASSES", 2))
 TARGETS = {"cold_over_git_blame": 1.5, "warm_over_git_blame": 0.3}
 
 
-def timed(command: Sequence[str], root: Path) -> tuple[float, bytes]:
-    started = time.perf_counter()
-    done = subprocess.run(command, cwd=root, capture_output=True, env=child_env(), check=False)
-    elapsed = time.perf_counter() - started
-    if done.returncode != 0:
-        sys.exit(f"{' '.join(command)} failed ({done.returncode}): {done.stderr.decode()}")
-    return elapsed, done.stdout
-
-
 def ratios(over: list[float], under: list[float]) -> dict[str, float]:
     values = sorted(a / b for a, b in zip(over, under, strict=True))
     p95 = values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
@@ -73,54 +57,36 @@ def ratios(over: list[float], under: list[float]) -> dict[str, float]:
             "max": round(values[-1], 3)}  # fmt: skip
 
 
-def repository() -> tuple[Path, dict[str, object]]:
-    """A generated repository; with BENCH_REPO=DIR it is made there once and reused."""
-    kept = os.environ.get("BENCH_REPO")
-    root = Path(kept) if kept else Path(tempfile.mkdtemp(prefix="foureyes-blame-file-")) / "repo"
-    shape_file = root / ".git" / "bench-shape.json"
-    if kept and shape_file.exists():
-        made = json.loads(shape_file.read_text())
-        if made.get("shape") == SHAPE.describe():
-            return root, made
-        sys.exit(f"{root} holds another shape; remove it or point BENCH_REPO elsewhere")
-    make_repo(root)
-    started = time.perf_counter()
-    made = {**generate_history(root, SHAPE), "generate_s": round(time.perf_counter() - started, 1)}
-    print(f"generated {made}", file=sys.stderr)
-    shape_file.write_text(json.dumps({**made, "shape": SHAPE.describe()}))
-    return root, made
-
-
 def main() -> None:
-    root, made = repository()
+    root, made = generated_repository(SHAPE, "foureyes-blame-file-")
     paths = [p for p in git(root, "ls-files").splitlines() if p]
     step = max(1, len(paths) // SAMPLE)
     sample = paths[step // 2 :: step][:SAMPLE]
     cache = root / ".git" / "foureyes"
-    timed([FOUREYES, "blame", sample[0]], root)  # bytecode caches, as users have them
+    timed_process([FOUREYES, "blame", sample[0]], root)  # bytecode caches, as users have them
     # First blame of each file in a repository where foureyes has run before: the cache
     # deleted once, then each file in turn (the notes list, the ledger's commits and
     # the databases are then warm; the file's blame and commits are not).
     shutil.rmtree(cache, ignore_errors=True)
     git_first, first_time = [], []
     for path in sample:
-        elapsed, _ = timed(["git", "blame", "--porcelain", "HEAD", "--", path], root)
+        elapsed, _ = timed_process(["git", "blame", "--porcelain", "HEAD", "--", path], root)
         git_first.append(elapsed)
-        elapsed, _ = timed([FOUREYES, "blame", path], root)
+        elapsed, _ = timed_process([FOUREYES, "blame", path], root)
         first_time.append(elapsed)
     git_cold, cold, git_warm, warm, floor = [], [], [], [], []
     for number in range(PASSES):
         for path in sample:
-            elapsed, _ = timed(["git", "blame", "--porcelain", "HEAD", "--", path], root)
+            elapsed, _ = timed_process(["git", "blame", "--porcelain", "HEAD", "--", path], root)
             git_cold.append(elapsed)
             shutil.rmtree(cache, ignore_errors=True)
-            elapsed, first = timed([FOUREYES, "blame", path], root)
+            elapsed, first = timed_process([FOUREYES, "blame", path], root)
             cold.append(elapsed)
-            elapsed, _ = timed(["git", "blame", "--porcelain", "HEAD", "--", path], root)
+            elapsed, _ = timed_process(["git", "blame", "--porcelain", "HEAD", "--", path], root)
             git_warm.append(elapsed)
-            elapsed, again = timed([FOUREYES, "blame", path], root)
+            elapsed, again = timed_process([FOUREYES, "blame", path], root)
             warm.append(elapsed)
-            floor.append(timed([FOUREYES, "--version"], root)[0])
+            floor.append(timed_process([FOUREYES, "--version"], root)[0])
             if again != first:
                 sys.exit(f"warm blame of {path} differs from the cold one")
         print(f"pass {number + 1}: cold {statistics.median(cold):.3f} s, warm "

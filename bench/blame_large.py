@@ -19,23 +19,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
-import tempfile
-import time
-from collections.abc import Sequence
-from pathlib import Path
 
 from common import (
     FOUREYES,
     HistoryShape,
-    child_env,
-    generate_history,
+    generated_repository,
     git,
-    make_repo,
     save,
     short_line,
     summary,
+    timed_process,
 )
 
 COMMITS = 60
@@ -54,49 +48,22 @@ RUNS = int(os.environ.get("BENCH_RUNS", 3))
 TARGET_S = 3.0
 
 
-def timed(command: Sequence[str], root: Path) -> tuple[float, bytes]:
-    started = time.perf_counter()
-    done = subprocess.run(command, cwd=root, capture_output=True, env=child_env(), check=False)
-    elapsed = time.perf_counter() - started
-    if done.returncode != 0:
-        sys.exit(f"{' '.join(command)} failed ({done.returncode}): {done.stderr.decode()}")
-    return elapsed, done.stdout
-
-
-def repository() -> tuple[Path, dict[str, object]]:
-    """A generated repository; with BENCH_REPO=DIR it is made there once and reused."""
-    kept = os.environ.get("BENCH_REPO")
-    root = Path(kept) if kept else Path(tempfile.mkdtemp(prefix="foureyes-blame-large-")) / "repo"
-    shape_file = root / ".git" / "bench-shape.json"
-    if kept and shape_file.exists():
-        made = json.loads(shape_file.read_text())
-        if made.get("shape") == SHAPE.describe():
-            return root, made
-        sys.exit(f"{root} holds another shape; remove it or point BENCH_REPO elsewhere")
-    make_repo(root)
-    started = time.perf_counter()
-    made = {**generate_history(root, SHAPE), "generate_s": round(time.perf_counter() - started, 1)}
-    print(f"generated {made}", file=sys.stderr)
-    shape_file.write_text(json.dumps({**made, "shape": SHAPE.describe()}))
-    return root, made
-
-
 def main() -> None:
-    root, made = repository()
+    root, made = generated_repository(SHAPE, "foureyes-blame-large-")
     path = git(root, "ls-files").split()[0]
     lines = len((root / path).read_text().splitlines())
     cache = root / ".git" / "foureyes"
-    timed([FOUREYES, "blame", path], root)  # bytecode caches, as users have them
+    timed_process([FOUREYES, "blame", path], root)  # bytecode caches, as users have them
     samples: dict[str, list[float]] = {"git_blame": []}
     ai_lines = 0
     for _ in range(RUNS):
-        elapsed, _ = timed(["git", "blame", "--porcelain", "HEAD", "--", path], root)
+        elapsed, _ = timed_process(["git", "blame", "--porcelain", "HEAD", "--", path], root)
         samples["git_blame"].append(elapsed)
         for name, options in (("text", []), ("json", ["--json"])):
             shutil.rmtree(cache, ignore_errors=True)
-            elapsed, first = timed([FOUREYES, "blame", *options, path], root)
+            elapsed, first = timed_process([FOUREYES, "blame", *options, path], root)
             samples.setdefault(f"{name}_cold", []).append(elapsed)
-            elapsed, again = timed([FOUREYES, "blame", *options, path], root)
+            elapsed, again = timed_process([FOUREYES, "blame", *options, path], root)
             samples.setdefault(f"{name}_warm", []).append(elapsed)
             if again != first:
                 sys.exit(f"warm blame {' '.join(options)} differs from the cold one")

@@ -14,6 +14,7 @@ import random
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -219,6 +220,36 @@ def generate_history(root: Path, shape: HistoryShape) -> dict[str, int]:
     git(root, "reset", "--hard", "-q", "main")
     return {"files": shape.files, "commits": shape.commits, "ai_commits": ai_commits,
             "noted": noted}  # fmt: skip
+
+
+def timed_process(command: Sequence[str], root: Path) -> tuple[float, bytes]:
+    """Wall time of one whole process run in `root` (bytecode caches as users have
+    them), and its output; a failure ends the benchmark with the command's error."""
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=root, capture_output=True, env=child_env(), check=False)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(command)} failed ({done.returncode}): {done.stderr.decode()}")
+    return elapsed, done.stdout
+
+
+def generated_repository(shape: HistoryShape, prefix: str) -> tuple[Path, dict[str, object]]:
+    """A repository with `shape`'s history; with BENCH_REPO=DIR it is made there once
+    and reused (refused when it holds another shape)."""
+    kept = os.environ.get("BENCH_REPO")
+    root = Path(kept) if kept else Path(tempfile.mkdtemp(prefix=prefix)) / "repo"
+    shape_file = root / ".git" / "bench-shape.json"
+    if kept and shape_file.exists():
+        made = json.loads(shape_file.read_text())
+        if made.get("shape") == shape.describe():
+            return root, made
+        sys.exit(f"{root} holds another shape; remove it or point BENCH_REPO elsewhere")
+    make_repo(root)
+    started = time.perf_counter()
+    made = {**generate_history(root, shape), "generate_s": round(time.perf_counter() - started, 1)}
+    print(f"generated {made}", file=sys.stderr)
+    shape_file.write_text(json.dumps({**made, "shape": shape.describe()}))
+    return root, made
 
 
 def gitai_note(changed: dict[str, list[int]], number: int) -> str:

@@ -21,10 +21,9 @@ import shutil
 import subprocess
 import sysconfig
 import tempfile
-import time
 from pathlib import Path
 
-from common import FOUREYES, child_env, git, make_repo, save, summary
+from common import FOUREYES, child_env, git, make_repo, save, summary, timed_process
 
 FILES = int(os.environ.get("FOUREYES_BENCH_FILES", "300"))  # fewer: to profile quickly
 WARM_RUNS = 7
@@ -54,12 +53,6 @@ def ai_ranges(name: str, text: str) -> list[str]:
     return [f"{name}:{start}-{min(start + 11, len(lines))}" for start in chosen]
 
 
-def timed(command: list[str], root: Path) -> float:
-    started = time.perf_counter()
-    subprocess.run(command, cwd=root, env=child_env(), check=True, capture_output=True)
-    return time.perf_counter() - started
-
-
 def build(root: Path) -> int:
     """The repository, its AI regions recorded; returns how many ranges were marked."""
     make_repo(root)
@@ -85,14 +78,14 @@ def main() -> None:
     ranges = build(root) if not (root / ".git").exists() else 0
     status = [FOUREYES, "status"]
     shutil.rmtree(root / ".git" / "foureyes" / "cache", ignore_errors=True)
-    cold = timed(status, root)
+    cold = timed_process(status, root)[0]
     warm, reference = [], []
     for _ in range(WARM_RUNS):
-        warm.append(timed(status, root))
-        reference.append(timed(["git", "status", "--porcelain"], root))
+        warm.append(timed_process(status, root)[0])
+        reference.append(timed_process(["git", "status", "--porcelain"], root)[0])
     edited = root / "lib" / modules()[0].relative_to(STDLIB)
     edited.write_text(edited.read_text(encoding="utf-8") + "# typed\n", encoding="utf-8")
-    one_changed = timed(status, root)
+    one_changed = timed_process(status, root)[0]
     if not kept:
         shutil.rmtree(root.parent, ignore_errors=True)
     result = summary(warm)
