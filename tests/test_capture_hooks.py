@@ -194,16 +194,9 @@ def test_unknown_agent_is_a_usage_error(repo: GitRepo) -> None:
     assert not (repo.root / ".claude").exists()
 
 
-def test_the_installed_command_records_an_edit(
-    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """End to end: install with the real command, then run what the agent would run."""
-    without_foureyes_on_path(monkeypatch)
-    result = repo.foureyes_process("hooks", "install", "claude-code")
-    assert result.code == 0, result.err
-    [command] = our_commands(read_json(repo, ".claude/settings.json"), "claude-code")
-    assert command == record_command(FOUREYES, "claude-code")
-
+def agent_writes_with(repo: GitRepo, command: str) -> None:
+    """Claude Code writes src/new.py and runs the configured hook `command` through the
+    shell, as it does, with its PostToolUse payload on stdin."""
     repo.write("src/new.py", "def added_by_the_agent():\n    return 42\n")
     payload = {
         "session_id": "abc",
@@ -214,10 +207,23 @@ def test_the_installed_command_records_an_edit(
         "tool_response": {"type": "create"},
     }
     done = subprocess.run(
-        command, shell=True, cwd=repo.root, input=json.dumps(payload), capture_output=True,
-        text=True, check=False,
+        ["sh", "-c", command], cwd=repo.root, input=json.dumps(payload), text=True,
+        capture_output=True, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
+
+
+def test_the_installed_command_records_an_edit(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """End to end: install with the real command, then run what the agent would run."""
+    without_foureyes_on_path(monkeypatch)
+    result = repo.foureyes_process("hooks", "install", "claude-code")
+    assert result.code == 0, result.err
+    [command] = our_commands(read_json(repo, ".claude/settings.json"), "claude-code")
+    assert command == record_command(FOUREYES, "claude-code")
+
+    agent_writes_with(repo, command)
     blame = repo.foureyes("blame", "--json", "src/new.py").json()
     assert [line["contributor"] for line in blame["lines"]] == ["ai", "ai"]
 
@@ -243,20 +249,7 @@ def test_with_foureyes_on_path_the_hook_works_on_every_machine(
     [command] = our_commands(read_json(repo, ".claude/settings.json"), "claude-code")
     assert command == "foureyes record --agent claude-code"  # the old path was replaced
 
-    repo.write("src/new.py", "def added_by_the_agent():\n    return 42\n")
-    payload = {
-        "session_id": "abc",
-        "cwd": str(repo.root),
-        "hook_event_name": "PostToolUse",
-        "tool_name": "Write",
-        "tool_input": {"file_path": str(repo.root / "src/new.py"), "content": ""},
-        "tool_response": {"type": "create"},
-    }
-    done = subprocess.run(
-        ["sh", "-c", command], cwd=repo.root, input=json.dumps(payload), text=True,
-        capture_output=True, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
+    agent_writes_with(repo, command)
     assert ai_lines(repo, "src/new.py") == [1, 2]
 
 
