@@ -206,6 +206,12 @@ def test_a_name_mentioned_too_rarely_to_matter_costs_no_jedi(repo: GitRepo) -> N
     typed = core + "rare(2)\nrare(3)\nrare(4)\n"
     assert references.count("core.py", typed, [("rare", 1, 4)], (1, 2))[0][1] == 4  # no import
     assert CountingReferences.jedi_calls == 2
+    # A function typed but not saved: no file mentions it (git grep finds nothing).
+    unsaved = core + "\n\ndef brand_new(x):\n    return x\n\nbrand_new(1)\n"
+    assert references.count("core.py", unsaved, [("brand_new", 9, 4)], (9, 10)) == [
+        ("brand_new", 1)
+    ]
+    assert CountingReferences.jedi_calls == 2
 
 
 def test_risk_facts_survive_the_process_on_disk(repo: GitRepo) -> None:

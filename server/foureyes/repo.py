@@ -116,8 +116,10 @@ class Repository:
 
     # --- git ----------------------------------------------------------------------
 
-    def git(self, *args: str, stdin: str | None = None) -> str:
-        return _git(self.root, *args, stdin=stdin)
+    def git(self, *args: str, stdin: str | None = None, ok: tuple[int, ...] = (0,)) -> str:
+        """git's output; raises EnvironmentProblem unless its exit code is in `ok`
+        (`git grep` exits 1 when nothing matches)."""
+        return _git(self.root, *args, stdin=stdin, ok=ok)
 
     def blob(self, commit: str, relpath: str) -> bytes | None:
         """The exact bytes of a file at a commit (no decoding), or None when it has none."""
@@ -303,7 +305,7 @@ def _add_renames(renames: dict[str, str], name_status: str) -> None:
             renames[parts[1]] = parts[2]
 
 
-def _git(cwd: Path, *args: str, stdin: str | None = None) -> str:
+def _git(cwd: Path, *args: str, stdin: str | None = None, ok: tuple[int, ...] = (0,)) -> str:
     try:
         done = subprocess.run(
             ["git", "-c", "core.quotepath=off", *args],
@@ -317,6 +319,6 @@ def _git(cwd: Path, *args: str, stdin: str | None = None) -> str:
         )
     except FileNotFoundError:
         raise EnvironmentProblem("git is not installed or not on PATH", "install git") from None
-    if done.returncode != 0:
+    if done.returncode not in ok:
         raise EnvironmentProblem(f"git {' '.join(args)} failed: {done.stderr.strip()}")
     return done.stdout

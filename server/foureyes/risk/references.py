@@ -109,12 +109,13 @@ class References:
         each candidate file, is not needed: below the floor the mention count stands in
         for the count (an upper bound; both add no weight). None when git cannot tell."""
         try:
+            # Exit code 1 is "no match", which a new name not saved yet often has.
             found = self.repo.git(
                 "grep", "-o", "-w", "-F", "--untracked", "-I", "-e", name,
-                "--", "*.py", "*.pyi",
+                "--", "*.py", "*.pyi", ok=(0, 1),
             )  # fmt: skip
         except EnvironmentProblem:
-            return None  # also "no match at all" (exit code 1): let jedi decide
+            return None  # git cannot tell: let jedi decide
         here = f"{path}:"
         elsewhere = sum(1 for hit in found.splitlines() if not hit.startswith(here))
         mentions = _mentions_in(text, name, line, region)
