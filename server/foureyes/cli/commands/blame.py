@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         from foureyes.report_json import file_json_text
 
-        sys.stdout.write(file_json_text(report) + "\n")  # print_json(file_json(report))
+        sys.stdout.write(file_json_text(report) + "\n")  # what print_json(file_json(...)) writes
     else:
         from foureyes.cli.render import render_blame
 
