@@ -23,9 +23,9 @@ RUNS = 5
 
 
 def generate(root: Path) -> None:
-    from foureyes.anchor import make_anchor
-    from foureyes.ledger import Ledger, new_id, now
-    from foureyes.model import AiAuthorship, Identity
+    from foureyes.core.anchor import make_anchor
+    from foureyes.core.model import AiAuthorship, Identity
+    from foureyes.store.ledger import Ledger, new_id, now
 
     lines = python_file(1_000)
     (root / "target.py").write_text("\n".join(lines) + "\n")
@@ -49,8 +49,8 @@ PROBE = """
 import resource, sys, time
 started = time.perf_counter()
 from pathlib import Path
-from foureyes.engine import Engine
-from foureyes.repo import Repository
+from foureyes.engine.engine import Engine
+from foureyes.store.repo import Repository
 engine = Engine(Repository(Path(sys.argv[1])))
 report = engine.report("target.py")
 elapsed = time.perf_counter() - started

@@ -17,8 +17,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from foureyes.ledger import Ledger
-from foureyes.model import (
+from foureyes.core.model import (
     AiAuthorship,
     Anchor,
     Approval,
@@ -29,6 +28,7 @@ from foureyes.model import (
     Identity,
     ReviewRequest,
 )
+from foureyes.store.ledger import Ledger
 
 START_TIMEOUT_SECONDS = 60.0
 

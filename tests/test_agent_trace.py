@@ -18,11 +18,11 @@ import jsonschema
 import pytest
 
 from conftest import GitRepo, code_lines, contributors
-from foureyes.capture import history
-from foureyes.capture.agent_trace import murmur3_32, read_traces
-from foureyes.capture.history import history_authorship
-from foureyes.model import Contributor
-from foureyes.repo import Repository
+from foureyes.core.model import Contributor
+from foureyes.sources import history
+from foureyes.sources.agent_trace import murmur3_32, read_traces
+from foureyes.sources.history import history_authorship
+from foureyes.store.repo import Repository
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from foureyes.anchor import (
+from foureyes.core.anchor import (
     CONTEXT_LINES,
     LineMatch,
     Match,
@@ -21,7 +21,7 @@ from foureyes.anchor import (
     resolve,
     split_lines,
 )
-from foureyes.model import Anchor
+from foureyes.core.model import Anchor
 
 SAME, REFORMATTED, EDITED, INSERTED = Match.SAME, Match.REFORMATTED, Match.EDITED, Match.INSERTED
 

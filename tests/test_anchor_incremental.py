@@ -19,11 +19,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import GitRepo
-from foureyes import engine as engine_module
-from foureyes.anchor import TextIndex, line_hash
-from foureyes.engine import Engine
-from foureyes.model import FileReport
-from foureyes.repo import Repository
+from foureyes.core.anchor import TextIndex, line_hash
+from foureyes.core.model import FileReport
+from foureyes.engine import engine as engine_module
+from foureyes.engine.engine import Engine
+from foureyes.store.repo import Repository
 
 LINES = ("", "    return None", "}", "value = load(path)", "    total += count", "pass")
 

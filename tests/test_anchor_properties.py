@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from foureyes.anchor import (
+from foureyes.core.anchor import (
     CONTEXT_LINES,
     Match,
     TextIndex,

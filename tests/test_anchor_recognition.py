@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from foureyes.anchor import Match, TextIndex, line_sketch, make_anchor, resolve, similarity
+from foureyes.core.anchor import Match, TextIndex, line_sketch, make_anchor, resolve, similarity
 
 WORDS = (
     "alpha", "beta", "gamma", "delta", "load", "save", "item", "value", "count", "parse",

@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 from conftest import GitRepo, code_lines
-from foureyes.anchor import make_anchor
 from foureyes.cli.review_common import EXIT_REFUSED
-from foureyes.ledger import new_id, now
-from foureyes.model import Approval, Baseline, Identity
-from foureyes.review import signing
+from foureyes.core.anchor import make_anchor
+from foureyes.core.model import Approval, Baseline, Identity
+from foureyes.rules import signing
+from foureyes.store.ledger import new_id, now
 
 POLICY = '[review]\nseniors = ["sam@example.com", "sue@example.com"]\n'
 TRAILER = "\n\nCo-authored-by: Claude <noreply@anthropic.com>"

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from foureyes.capture.apply_patch import PatchError, parse_patch
-from foureyes.capture.edits import (
+from foureyes.app.apply_patch import PatchError, parse_patch
+from foureyes.app.edits import (
     CONFIDENCE_INFERRED,
     Edit,
     Hunk,
@@ -16,7 +16,7 @@ from foureyes.capture.edits import (
     from_hunks,
     locate,
 )
-from foureyes.capture.payloads import PayloadError, parse_payload
+from foureyes.app.payloads import PayloadError, parse_payload
 
 # --- diffs ---------------------------------------------------------------------------------
 

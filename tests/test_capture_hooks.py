@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from conftest import FOUREYES, GitRepo, ai_lines
-from foureyes.capture.hook_config import is_ours, record_command
+from foureyes.app.hook_config import is_ours, record_command
 
 CONFIG = {
     "claude-code": ".claude/settings.json",

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from conftest import GitRepo, code_lines, make_repo
-from foureyes.errors import EnvironmentProblem
-from foureyes.model import Identity
-from foureyes.repo import Repository
+from foureyes.core.errors import EnvironmentProblem
+from foureyes.core.model import Identity
+from foureyes.store.repo import Repository
 
 
 def test_init_creates_ledger_and_merge_rule(repo: GitRepo) -> None:

@@ -12,13 +12,13 @@ import subprocess
 from pathlib import Path
 
 from conftest import FOUREYES, GitRepo, ai_lines, code_lines, contributors
-from foureyes.anchor import split_lines
 from foureyes.cli.render import _confidence
-from foureyes.engine import Engine
-from foureyes.model import AiAuthorship, Contributor
-from foureyes.repo import Repository
-from foureyes.report_json import file_json, file_json_text
-from foureyes.untrusted import code_line, one_line
+from foureyes.core.anchor import split_lines
+from foureyes.core.model import AiAuthorship, Contributor
+from foureyes.core.untrusted import code_line, one_line
+from foureyes.engine.engine import Engine
+from foureyes.engine.report_json import file_json, file_json_text
+from foureyes.store.repo import Repository
 
 BLOCK = [
     "def refund(payment_id, reason):",

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from conftest import GitRepo, language_server, make_venv
-from foureyes.engine import Engine
-from foureyes.repo import Repository
+from foureyes.engine.engine import Engine
+from foureyes.store.repo import Repository
 from test_lsp import diagnostics, open_document
 
 # diskcache and lsprotocol are installed where foureyes runs; the project has neither.

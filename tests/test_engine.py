@@ -7,10 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from conftest import GitRepo, code_lines
-from foureyes.anchor import make_anchor, split_lines
-from foureyes.engine import Engine
-from foureyes.ledger import Ledger, new_id
-from foureyes.model import (
+from foureyes.core.anchor import make_anchor, split_lines
+from foureyes.core.model import (
     AiAuthorship,
     Approval,
     ChangesRequested,
@@ -22,8 +20,10 @@ from foureyes.model import (
     ReviewState,
     RiskLevel,
 )
-from foureyes.repo import Repository
-from foureyes.review.policy import Policy
+from foureyes.engine.engine import Engine
+from foureyes.rules.policy import Policy
+from foureyes.store.ledger import Ledger, new_id
+from foureyes.store.repo import Repository
 
 DANA = Identity("Dana", "dana@example.com")  # brings in the AI code
 SAM = Identity("Sam Senior", "sam@example.com")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from foureyes.review.gate import LedgerChange, compare_ledgers
+from foureyes.app.gate import LedgerChange, compare_ledgers
 
 
 def event(event_id: str, kind: str = "ai", by: str = "jo@example.com", **extra: Any) -> bytes:

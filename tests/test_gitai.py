@@ -15,11 +15,11 @@ import subprocess
 import pytest
 
 from conftest import GitRepo, code_lines
-from foureyes.capture import history
-from foureyes.capture.gitai import parse_note
-from foureyes.capture.history import history_authorship
-from foureyes.model import Contributor
-from foureyes.repo import Repository
+from foureyes.core.model import Contributor
+from foureyes.sources import history
+from foureyes.sources.gitai import parse_note
+from foureyes.sources.history import history_authorship
+from foureyes.store.repo import Repository
 
 
 @pytest.fixture(autouse=True)

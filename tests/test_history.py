@@ -22,17 +22,17 @@ from pathlib import Path
 import pytest
 
 from conftest import GitRepo, code_lines, make_repo
-from foureyes.capture import history
-from foureyes.capture.history import (
+from foureyes.core.model import Contributor, Identity
+from foureyes.engine.engine import Engine
+from foureyes.sources import history
+from foureyes.sources.history import (
     HistoryLine,
     history_authorship,
     history_line_authorship,
     merge_history,
 )
-from foureyes.capture.trailers import ai_mark, trailers
-from foureyes.engine import Engine
-from foureyes.model import Contributor, Identity
-from foureyes.repo import Repository
+from foureyes.sources.trailers import ai_mark, trailers
+from foureyes.store.repo import Repository
 
 
 def commit(
@@ -241,8 +241,8 @@ def test_repeat_calls_do_no_git_work_even_in_a_new_process(repo: GitRepo, tmp_pa
         """
         import sys, time
         from pathlib import Path
-        from foureyes.capture.history import history_authorship
-        from foureyes.repo import Repository
+        from foureyes.sources.history import history_authorship
+        from foureyes.store.repo import Repository
         repo = Repository(Path(sys.argv[1]))
         text = (repo.root / "app.py").read_text()
         first = history_authorship(repo, "app.py", text)

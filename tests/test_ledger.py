@@ -19,19 +19,8 @@ from typing import Any
 
 import pytest
 
-from foureyes.errors import LedgerError
-from foureyes.ledger import (
-    FORMAT_VERSION,
-    InvalidEvent,
-    Ledger,
-    LedgerSnapshot,
-    decode,
-    encode,
-    encode_line,
-    new_id,
-    now,
-)
-from foureyes.model import (
+from foureyes.core.errors import LedgerError
+from foureyes.core.model import (
     AiAuthorship,
     Anchor,
     AnchoredClaim,
@@ -42,6 +31,17 @@ from foureyes.model import (
     HumanAuthorship,
     Identity,
     ReviewRequest,
+)
+from foureyes.store.ledger import (
+    FORMAT_VERSION,
+    InvalidEvent,
+    Ledger,
+    LedgerSnapshot,
+    decode,
+    encode,
+    encode_line,
+    new_id,
+    now,
 )
 
 WRITER = Path(__file__).with_name("ledger_writer.py")

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from conftest import GitRepo
-from foureyes.model import Identity, RiskLevel
-from foureyes.review import codeowners
-from foureyes.review.patterns import matches
-from foureyes.review.policy import (
+from foureyes.core.model import Identity, RiskLevel
+from foureyes.rules import codeowners
+from foureyes.rules.patterns import matches
+from foureyes.rules.policy import (
     DEFAULT_POLICY,
     PolicyError,
     PolicyLoader,

@@ -9,8 +9,8 @@ import pytest
 
 from conftest import GitRepo, code_lines
 from foureyes.cli.review_common import EXIT_REFUSED
-from foureyes.engine import Engine
-from foureyes.repo import Repository
+from foureyes.engine.engine import Engine
+from foureyes.store.repo import Repository
 
 POLICY = """\
 [review]
@@ -108,9 +108,9 @@ def test_the_recorder_cannot_approve_even_when_senior(team: GitRepo) -> None:
     # An approval Sam appends anyway (by hand, through the engine's writer) never counts.
     engine = Engine(Repository(team.root))
     region = engine.report("lib.py").regions[0]
-    from foureyes.anchor import make_anchor, split_lines
-    from foureyes.ledger import new_id, now
-    from foureyes.model import Approval, Identity
+    from foureyes.core.anchor import make_anchor, split_lines
+    from foureyes.core.model import Approval, Identity
+    from foureyes.store.ledger import new_id, now
 
     forged = Approval(
         id=new_id(), at=now(), by=Identity("Sam", "sam@example.com"), path="lib.py",
@@ -143,9 +143,9 @@ def test_editing_an_approved_line_makes_check_fail_again(team: GitRepo) -> None:
 def test_only_approvals_by_seniors_count_in_the_engine(team: GitRepo) -> None:
     act_as(team, "kim@example.com")
     engine = Engine(Repository(team.root))
-    from foureyes.anchor import make_anchor, split_lines
-    from foureyes.ledger import new_id, now
-    from foureyes.model import Approval, Identity
+    from foureyes.core.anchor import make_anchor, split_lines
+    from foureyes.core.model import Approval, Identity
+    from foureyes.store.ledger import new_id, now
 
     # A junior writes an approval into the ledger directly: it is seen, and not counted.
     engine.ledger.append([
@@ -228,8 +228,8 @@ def test_review_packet_is_markdown_with_code_provenance_and_reviewers(team: GitR
 
 def test_the_language_server_rule_reflects_seniority(team: GitRepo) -> None:
     """approval_refusal is what the editor shows as the disabled reason."""
-    from foureyes.model import Identity
-    from foureyes.review.actions import approval_refusal
+    from foureyes.app.review import approval_refusal
+    from foureyes.core.model import Identity
 
     region = Engine(Repository(team.root)).report("app.py").regions[0]
     kim = approval_refusal(region, Identity("Kim", "kim@example.com"))

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from conftest import GitRepo, code_lines
-from foureyes.anchor import make_anchor, split_lines
-from foureyes.ledger import encode_line, new_id, now
-from foureyes.model import Approval, Identity
-from foureyes.review import signing
-from foureyes.review.signing import key_from
+from foureyes.core.anchor import make_anchor, split_lines
+from foureyes.core.model import Approval, Identity
+from foureyes.rules import signing
+from foureyes.rules.signing import key_from
+from foureyes.store.ledger import encode_line, new_id, now
 
 pytestmark = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="needs ssh-keygen")
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from conftest import GitRepo, code_lines, make_venv
-from foureyes.anchor import make_anchor, split_lines
-from foureyes.diskstore import DiskStore
-from foureyes.ledger import Ledger, new_id, now
-from foureyes.model import AiAuthorship, Identity, RiskLevel
-from foureyes.repo import Repository
+from foureyes.core.anchor import make_anchor, split_lines
+from foureyes.core.model import AiAuthorship, Identity, RiskLevel
 from foureyes.risk.assess import Assessor, RegionInput, RiskConfig
 from foureyes.risk.dependencies import Dependencies
 from foureyes.risk.references import References
+from foureyes.store.diskstore import DiskStore
+from foureyes.store.ledger import Ledger, new_id, now
+from foureyes.store.repo import Repository
 
 TEN_LINES = tuple(code_lines("new", 10))
 

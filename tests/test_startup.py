@@ -82,7 +82,7 @@ def test_record_imports_nothing_heavy_and_really_records(repo: GitRepo) -> None:
     [claim] = ledger_events(repo)
     assert claim["kind"] == "ai" and claim["path"] == "src/billing.py"
     assert claim["agent"] == "claude-code" and claim["replaced"] == 10
-    assert "foureyes.capture.hooks" in modules  # the measurement saw the record path
+    assert "foureyes.app.record" in modules  # the measurement saw the record path
     assert forbidden(modules) == []
     assert command_modules(modules) == ["foureyes.cli.commands.record"]
 

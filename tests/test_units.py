@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from foureyes.anchor import make_anchor
-from foureyes.model import AiAuthorship, Contributor, Identity, LineAuthorship
+from foureyes.core.anchor import make_anchor
+from foureyes.core.model import AiAuthorship, Contributor, Identity, LineAuthorship
+from foureyes.engine.units import GAP, review_units
 from foureyes.risk.outline import outline
-from foureyes.units import GAP, review_units
 
 AI = frozenset({Contributor.AI, Contributor.MIXED})
 DANA = Identity("Dana", "dana@example.com")

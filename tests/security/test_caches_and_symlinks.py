@@ -37,10 +37,10 @@ from pullrequest import (
 from rawlsp import RawServer
 
 from conftest import GitRepo, Result
-from foureyes.errors import LedgerError
-from foureyes.ledger import Ledger, encode_line
-from foureyes.model import AiAuthorship, Anchor, Identity
-from foureyes.repo import Repository
+from foureyes.core.errors import LedgerError
+from foureyes.core.model import AiAuthorship, Anchor, Identity
+from foureyes.store.ledger import Ledger, encode_line
+from foureyes.store.repo import Repository
 
 MODE_PICKLE = 4  # diskcache's mode for a pickled value
 

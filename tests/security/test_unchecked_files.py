@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pullrequest import JO, SAM, agent_code, assert_fails, make_pull_request
 
-from foureyes.repo import MAX_FILE_BYTES
+from foureyes.store.repo import MAX_FILE_BYTES
 
 
 def test_a_nul_byte_does_not_hide_unapproved_ai_code(tmp_path: Path) -> None:

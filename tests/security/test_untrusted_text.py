@@ -166,7 +166,7 @@ def test_the_hover_keeps_ledger_text_inside_its_lines(pr: PullRequest) -> None:
 
 
 def test_ordinary_text_is_unchanged() -> None:
-    from foureyes.untrusted import code_line, markdown_code, markdown_text, one_line
+    from foureyes.core.untrusted import code_line, markdown_code, markdown_text, one_line
 
     ordinary = ["claude-code", "claude-opus-4-6", "Dana <dana@example.com>", "first_last",
                 "touches tokens", "@ria, sam@example.com", "emoji \U0001f469\u200d\U0001f4bb",
@@ -181,7 +181,7 @@ def test_ordinary_text_is_unchanged() -> None:
 
 
 def test_the_escaping_rules() -> None:
-    from foureyes.untrusted import markdown_code, markdown_text, one_line
+    from foureyes.core.untrusted import markdown_code, markdown_text, one_line
 
     assert one_line("a\nb\r\tc\x1b[2J\x07\x85\u2028\u2029\u202e\u2066") == (
         "a\\nb\\r c\\x1b[2J\\x07\\x85\\u2028\\u2029\\u202e\\u2066"

@@ -1,6 +1,6 @@
 """How `foureyes check` prints its verdict: text, JSON, SARIF 2.1.0, GitHub annotations.
 
-Pure formatting of gate answers; the decisions are made in foureyes.review.gate.
+Pure formatting of gate answers; the decisions are made in foureyes.app.gate.
 Reasons, reviewers, paths and notes carry ledger and git text: the text and GitHub
 formats show them through foureyes.untrusted.one_line (one line, no escape
 sequences), and GitHub workflow commands are escaped as GitHub documents.
@@ -14,11 +14,12 @@ from typing import Any
 from urllib.parse import quote
 
 from foureyes import __version__
+from foureyes.app.gate import Finding, LedgerChange, Unchecked
 from foureyes.cli.review_common import region_review_json, where
-from foureyes.ledger import LedgerProblem
-from foureyes.review.gate import Base, Finding, LedgerChange, Unchecked
-from foureyes.untrusted import one_line
-from foureyes.wording import count
+from foureyes.core.untrusted import one_line
+from foureyes.core.wording import count
+from foureyes.store.base import Base
+from foureyes.store.ledger import LedgerProblem
 
 SARIF_SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

@@ -9,10 +9,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
 from foureyes.cli.commands import BY_NAME
-from foureyes.untrusted import one_line
+from foureyes.core.untrusted import one_line
 
 if TYPE_CHECKING:  # only for annotations: `foureyes --version` need not load the ledger code
-    from foureyes.ledger import LedgerSnapshot
+    from foureyes.store.ledger import LedgerSnapshot
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from foureyes import __version__
 from foureyes.cli.commands import BY_NAME, COMMANDS
 from foureyes.cli.common import EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE, PROGRAM_EXIT_CODES_HELP
-from foureyes.errors import FoureyesError, UsageError
+from foureyes.core.errors import FoureyesError, UsageError
 
 
 def main(argv: Sequence[str] | None = None) -> int:

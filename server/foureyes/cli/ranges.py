@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from foureyes.capture.manual import LineRange
-from foureyes.errors import UsageError
-from foureyes.repo import Repository
+from foureyes.app.mark import LineRange
+from foureyes.core.errors import UsageError
+from foureyes.store.repo import Repository
 
 _SPAN = re.compile(r"^(?P<start>\d+)(?:-(?P<end>\d+))?$")
 

@@ -10,10 +10,10 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TextIO
 
-from foureyes.anchor import split_lines
-from foureyes.model import AiAuthorship, Contributor, FileReport, LineAuthorship, Region
-from foureyes.untrusted import code_line, one_line
-from foureyes.wording import count, span
+from foureyes.core.anchor import split_lines
+from foureyes.core.model import AiAuthorship, Contributor, FileReport, LineAuthorship, Region
+from foureyes.core.untrusted import code_line, one_line
+from foureyes.core.wording import count, span
 
 
 def render_blame(report: FileReport, text: str, out: TextIO) -> None:

@@ -1,7 +1,7 @@
 """What the review commands share: naming a region (PATH:LINE or its id), the exit
 code for a refusal, and one-line descriptions of a region's review needs.
 
-Only argv and terminal concerns live here; the rules are in foureyes.review.
+Only argv and terminal concerns live here; the rules are in foureyes.app.review and foureyes.rules.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import re
 import sys
 from typing import Any
 
-from foureyes.anchor import split_lines
+from foureyes.app.review import ReviewRefused, region_at, region_by_id
 from foureyes.cli.common import (
     EXIT_REFUSED,
     PROGRAM_EXIT_CODES_HELP,
@@ -19,14 +19,14 @@ from foureyes.cli.common import (
     Subcommands,
     add_command,
 )
-from foureyes.engine import Engine
-from foureyes.errors import UsageError
-from foureyes.model import Region
-from foureyes.report_json import region_json
-from foureyes.review.actions import ReviewRefused, region_at, region_by_id
-from foureyes.review.policy import PolicyError
-from foureyes.untrusted import one_line
-from foureyes.wording import count, span
+from foureyes.core.anchor import split_lines
+from foureyes.core.errors import UsageError
+from foureyes.core.model import Region
+from foureyes.core.untrusted import one_line
+from foureyes.core.wording import count, span
+from foureyes.engine.engine import Engine
+from foureyes.engine.report_json import region_json
+from foureyes.rules.policy import PolicyError
 
 REVIEW_EXIT_HELP = PROGRAM_EXIT_CODES_HELP  # the review commands can be refused (4)
 

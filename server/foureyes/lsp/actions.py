@@ -13,13 +13,13 @@ from typing import Any
 
 from lsprotocol import types
 
-from foureyes import wording
-from foureyes.capture.manual import LineRange, mark
-from foureyes.errors import UsageError
+from foureyes.app import review
+from foureyes.app.mark import LineRange, mark
+from foureyes.core import wording
+from foureyes.core.errors import UsageError
+from foureyes.core.model import FileReport, Identity, Region, ReviewState
 from foureyes.lsp.session import Located
-from foureyes.model import FileReport, Identity, Region, ReviewState
-from foureyes.review import actions as review
-from foureyes.review import rules
+from foureyes.rules import four_eyes as rules
 
 REQUEST_REVIEW = "foureyes.requestReview"
 APPROVE = "foureyes.approve"

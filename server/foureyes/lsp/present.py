@@ -17,9 +17,8 @@ from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec
 
 import foureyes
-from foureyes.lru import Lru
-from foureyes.lsp.settings import SEVERITY_NAMES, Settings
-from foureyes.model import (
+from foureyes.core.lru import Lru
+from foureyes.core.model import (
     AiAuthorship,
     Contributor,
     FileReport,
@@ -29,7 +28,8 @@ from foureyes.model import (
     ReviewState,
     RiskLevel,
 )
-from foureyes.untrusted import markdown_code, markdown_text, one_line
+from foureyes.core.untrusted import markdown_code, markdown_text, one_line
+from foureyes.lsp.settings import SEVERITY_NAMES, Settings
 
 SOURCE = "foureyes"
 # Shipped inside the package (pyproject.toml's package data: a link to docs/diagnostics.md

@@ -32,16 +32,16 @@ from pygls.uris import from_fs_path, to_fs_path
 from pygls.workspace import TextDocument
 
 from foureyes import __version__
-from foureyes.anchor import split_lines
-from foureyes.capture.history import history_state
-from foureyes.engine import Engine
-from foureyes.errors import FoureyesError
+from foureyes.core.anchor import split_lines
+from foureyes.core.errors import FoureyesError
+from foureyes.core.model import FileReport, Identity, Region, ReviewState, RiskLevel
+from foureyes.engine.engine import Engine
+from foureyes.engine.report_json import region_json
 from foureyes.lsp import actions, positions, present
 from foureyes.lsp.session import Located, Session
 from foureyes.lsp.settings import Settings, parse_settings
-from foureyes.model import FileReport, Identity, Region, ReviewState, RiskLevel
-from foureyes.report_json import region_json
-from foureyes.review.policy import PolicyError
+from foureyes.rules.policy import PolicyError
+from foureyes.sources.history import history_state
 
 log = logging.getLogger("foureyes.lsp")
 T = TypeVar("T")

@@ -10,10 +10,10 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from foureyes.engine import Engine
-from foureyes.errors import FoureyesError
-from foureyes.model import Identity
-from foureyes.repo import Repository
+from foureyes.core.errors import FoureyesError
+from foureyes.core.model import Identity
+from foureyes.engine.engine import Engine
+from foureyes.store.repo import Repository
 
 
 @dataclass(frozen=True, slots=True)

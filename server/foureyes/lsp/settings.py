@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from lsprotocol import types
 
-from foureyes.model import ReviewState
+from foureyes.core.model import ReviewState
 
 _SEVERITIES: Mapping[str, types.DiagnosticSeverity | None] = {
     "error": types.DiagnosticSeverity.Error,

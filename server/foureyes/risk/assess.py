@@ -13,9 +13,8 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from foureyes.diskstore import DiskStore
-from foureyes.lru import Lru
-from foureyes.model import Risk, RiskLevel, RiskReason
+from foureyes.core.lru import Lru
+from foureyes.core.model import Risk, RiskLevel, RiskReason
 from foureyes.risk.catalog import (
     LEVEL_THRESHOLDS,
     RULES,
@@ -29,6 +28,7 @@ from foureyes.risk.dependencies import Dependencies
 from foureyes.risk.languages import language_of
 from foureyes.risk.references import References
 from foureyes.risk.syntax import EMPTY, Definition, Finding, SyntaxFacts, analyse
+from foureyes.store.diskstore import DiskStore
 
 
 @dataclass(frozen=True)

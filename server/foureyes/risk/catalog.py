@@ -45,7 +45,7 @@ RULES: dict[str, Rule] = {
         Rule("nesting", "nests {count} levels deep", 0),  # weight computed
         Rule("blast-radius", "defines {name}, which is referenced in {count} places", 0),  # weight computed
         Rule("critical-path", "is in a critical path named in the policy ({pattern})", 35),
-        # A unit takes on the risk of the block of AI code it lies in (see units.py).
+        # A unit takes on the risk of the block of AI code it lies in (see engine/units.py).
         Rule("risky-block", "is part of a block of AI code (lines {start}-{end}) that is {level} risk as a whole", 0),
     )
 }  # fmt: skip

@@ -20,10 +20,10 @@ import tomllib
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from foureyes.diskstore import DiskStore
-from foureyes.errors import EnvironmentProblem
-from foureyes.repo import Repository, file_stamp
+from foureyes.core.errors import EnvironmentProblem
 from foureyes.risk.environment import ROOT_VENVS, PythonEnvironment, find_python_environment
+from foureyes.store.diskstore import DiskStore
+from foureyes.store.repo import Repository, file_stamp
 
 # Import names whose distribution is named differently (the common cases).
 _PYTHON_DISTRIBUTIONS = {

@@ -26,8 +26,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from foureyes.errors import EnvironmentProblem
-from foureyes.repo import Repository
+from foureyes.core.errors import EnvironmentProblem
+from foureyes.store.repo import Repository
 
 ROOT_VENVS = (".venv", "venv", "env")
 _INTERPRETERS = ("bin/python", "bin/python3", "Scripts/python.exe")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from foureyes.lru import Lru
+from foureyes.core.lru import Lru
 from foureyes.risk.languages import QUERY_FAMILY, parser
 
 _DEFINITIONS: dict[str, frozenset[str]] = {

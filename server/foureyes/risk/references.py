@@ -17,11 +17,11 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from foureyes.diskstore import DiskStore
-from foureyes.errors import EnvironmentProblem
-from foureyes.lru import Lru
-from foureyes.repo import Repository, file_stamp
+from foureyes.core.errors import EnvironmentProblem
+from foureyes.core.lru import Lru
 from foureyes.risk.catalog import BLAST_RADIUS_FLOOR
+from foureyes.store.diskstore import DiskStore
+from foureyes.store.repo import Repository, file_stamp
 
 # Counting references for every function of a large region would take seconds.
 MAX_DEFINITIONS = 3

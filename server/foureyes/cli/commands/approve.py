@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 
+from foureyes.app import review as actions
 from foureyes.cli.common import EXIT_OK, Subcommands
 from foureyes.cli.review_common import (
     add_region_argument,
@@ -14,9 +15,8 @@ from foureyes.cli.review_common import (
     refused,
     where,
 )
-from foureyes.engine import Engine
-from foureyes.repo import Repository
-from foureyes.review import actions
+from foureyes.engine.engine import Engine
+from foureyes.store.repo import Repository
 
 
 def register(commands: Subcommands) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import argparse
 
+from foureyes.app import review as actions
 from foureyes.cli.common import EXIT_OK, Subcommands, add_command
 from foureyes.cli.review_common import EXIT_REFUSED, refused, where
-from foureyes.engine import Engine
-from foureyes.repo import Repository
-from foureyes.review import actions
-from foureyes.untrusted import one_line
+from foureyes.core.untrusted import one_line
+from foureyes.engine.engine import Engine
+from foureyes.store.repo import Repository
 
 
 def register(commands: Subcommands) -> None:

@@ -11,7 +11,7 @@ import argparse
 import sys
 
 from foureyes.cli.common import EXIT_OK, Subcommands, add_command, warn_about
-from foureyes.repo import Repository
+from foureyes.store.repo import Repository
 
 
 def register(commands: Subcommands) -> None:
@@ -24,16 +24,16 @@ def run(args: argparse.Namespace) -> int:
     repo = Repository.discover()
     path = repo.relpath(args.path)
     text = repo.read_text(path)
-    from foureyes.capture.history import prefetch
+    from foureyes.sources.history import prefetch
 
     prefetch(repo, path)
-    from foureyes.engine import Engine
+    from foureyes.engine.engine import Engine
 
     engine = Engine(repo)
     report = engine.report(path, text)
     warn_about(engine.snapshot())
     if args.json:
-        from foureyes.report_json import file_json_text
+        from foureyes.engine.report_json import file_json_text
 
         sys.stdout.write(file_json_text(report) + "\n")  # what print_json(file_json(...)) writes
     else:

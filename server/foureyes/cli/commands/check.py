@@ -8,15 +8,16 @@ import os
 import shutil
 import sys
 
+from foureyes.app import gate
 from foureyes.cli import check_formats
 from foureyes.cli.common import EXIT_FINDINGS, EXIT_OK, Subcommands, add_command, print_json
-from foureyes.engine import Engine
-from foureyes.errors import EnvironmentProblem, UsageError
-from foureyes.files import Commit, Files, WorkingTree
-from foureyes.model import Region
-from foureyes.repo import Repository
-from foureyes.review import gate
-from foureyes.review.policy import PolicyError, PolicyLoader
+from foureyes.core.errors import EnvironmentProblem, UsageError
+from foureyes.core.model import Region
+from foureyes.engine.engine import Engine
+from foureyes.rules.policy import PolicyError, PolicyLoader
+from foureyes.store.base import resolve_base
+from foureyes.store.files import Commit, Files, WorkingTree
+from foureyes.store.repo import Repository
 
 CHECK_EXIT_HELP = """\
 exit codes:
@@ -74,7 +75,7 @@ def register(commands: Subcommands) -> None:
 def run(args: argparse.Namespace) -> int:
     repo = Repository.discover()
     # With --all too: the policy, and the ledger's events, come from the base.
-    base = gate.resolve_base(repo, args.base)
+    base = resolve_base(repo, args.base)
     notes: list[str] = []
     from_base = base is not None and args.policy != "worktree"
     if from_base:

@@ -1,7 +1,7 @@
 """`foureyes checkpoint begin|end|discard`: claim what an agent changed between two moments.
 
 For agents without hooks: `begin` snapshots the working tree, `end` claims every line
-added or changed since as AI (see capture/checkpoint.py and docs/capture.md).
+added or changed since as AI (see app/checkpoint.py and docs/capture.md).
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ import argparse
 import sys
 from typing import TextIO
 
-from foureyes.capture import checkpoint
+from foureyes.app import checkpoint
 from foureyes.cli.common import EXIT_OK, Subcommands, add_command
-from foureyes.errors import UsageError
-from foureyes.repo import Repository
-from foureyes.wording import count
+from foureyes.core.errors import UsageError
+from foureyes.core.wording import count
+from foureyes.store.repo import Repository
 
 
 def register(commands: Subcommands) -> None:

@@ -7,12 +7,12 @@ import json
 import sys
 from pathlib import Path
 
-from foureyes.capture.trace_export import export_traces
+from foureyes.app.trace_export import export_traces
 from foureyes.cli.common import EXIT_OK, Subcommands, add_command, warn_about
-from foureyes.engine import Engine
-from foureyes.errors import UsageError
-from foureyes.repo import Repository
-from foureyes.wording import count
+from foureyes.core.errors import UsageError
+from foureyes.core.wording import count
+from foureyes.engine.engine import Engine
+from foureyes.store.repo import Repository
 
 
 def register(commands: Subcommands) -> None:

@@ -1,7 +1,7 @@
 """`foureyes hooks install|uninstall AGENT`: set up an agent to record its edits.
 
 Only picks the command to write and reports; how each agent's configuration file is
-merged lives in capture/hook_config.py. Agent configuration is often committed and
+merged lives in app/hook_config.py. Agent configuration is often committed and
 shared (`.claude/`), so the command is plain `foureyes` whenever foureyes is on PATH;
 only otherwise is it this machine's absolute path, with a warning saying who it breaks.
 """
@@ -13,10 +13,10 @@ import shutil
 import sys
 from pathlib import Path
 
-from foureyes.capture.hook_config import HOOK_AGENTS, install, record_command, uninstall
+from foureyes.app.hook_config import HOOK_AGENTS, install, record_command, uninstall
 from foureyes.cli.common import EXIT_OK, Subcommands, add_command
-from foureyes.errors import FoureyesError
-from foureyes.repo import Repository
+from foureyes.core.errors import FoureyesError
+from foureyes.store.repo import Repository
 
 
 def register(commands: Subcommands) -> None:

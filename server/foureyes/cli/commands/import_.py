@@ -10,11 +10,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from foureyes.capture.agent_trace import DEFAULT_PATH, import_traces
+from foureyes.app.import_trace import import_traces
 from foureyes.cli.common import EXIT_OK, Subcommands, add_command
-from foureyes.errors import UsageError
-from foureyes.repo import Repository
-from foureyes.wording import count
+from foureyes.core.errors import UsageError
+from foureyes.core.wording import count
+from foureyes.sources.agent_trace import DEFAULT_PATH
+from foureyes.store.repo import Repository
 
 
 def register(commands: Subcommands) -> None:

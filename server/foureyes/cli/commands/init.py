@@ -7,10 +7,10 @@ from __future__ import annotations
 import argparse
 
 from foureyes.cli.common import EXIT_OK, Subcommands, add_command
-from foureyes.errors import FoureyesError
-from foureyes.initialise import initialise
-from foureyes.model import ReviewState
-from foureyes.repo import Repository
+from foureyes.core.errors import FoureyesError
+from foureyes.core.model import ReviewState
+from foureyes.store.initialise import initialise
+from foureyes.store.repo import Repository
 
 
 def register(commands: Subcommands) -> None:
@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
 def _explain_history(repo: Repository) -> None:
     """Old AI code (trailers, git-ai notes, Agent Trace) shows up as unreviewed at
     once; say so, and how a senior accepts what was reviewed when it was merged."""
-    from foureyes.engine import Engine  # only here: `init` itself needs no engine
+    from foureyes.engine.engine import Engine  # only here: `init` itself needs no engine
 
     try:
         engine = Engine(repo, complete_risk=False)

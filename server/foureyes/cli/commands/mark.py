@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from foureyes.capture.manual import mark
+from foureyes.app.mark import mark
 from foureyes.cli.common import EXIT_OK, Subcommands, add_command
 from foureyes.cli.ranges import parse_range
-from foureyes.errors import UsageError
-from foureyes.repo import Repository
+from foureyes.core.errors import UsageError
+from foureyes.store.repo import Repository
 
 
 def register(commands: Subcommands) -> None:

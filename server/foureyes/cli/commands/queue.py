@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 
+from foureyes.app.review import approval_refusal
 from foureyes.cli.common import EXIT_OK, Subcommands, add_command, print_json, warn_about
 from foureyes.cli.review_common import all_regions, region_review_json, where
-from foureyes.engine import Engine
-from foureyes.model import Region, ReviewState
-from foureyes.repo import Repository
-from foureyes.review.actions import approval_refusal
-from foureyes.untrusted import one_line
+from foureyes.core.model import Region, ReviewState
+from foureyes.core.untrusted import one_line
+from foureyes.engine.engine import Engine
+from foureyes.store.repo import Repository
 
 # Within one risk level: what a reviewer should look at first.
 _STATE_ORDER = {

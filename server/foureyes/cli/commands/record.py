@@ -17,10 +17,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from foureyes.capture.hooks import Outcome, log_problem, record_hook
-from foureyes.capture.payloads import AGENTS
+from foureyes.app.payloads import AGENTS
+from foureyes.app.record import Outcome, log_problem, record_hook
 from foureyes.cli.common import EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE, Subcommands, add_command
-from foureyes.errors import UsageError
+from foureyes.core.errors import UsageError
 
 # What `record --help` says after the summary (in cli/commands/__init__.py).
 DETAILS = """\

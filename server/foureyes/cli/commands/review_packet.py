@@ -14,14 +14,14 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import PurePosixPath
 
-from foureyes.anchor import split_lines
 from foureyes.cli.common import EXIT_OK, Subcommands, add_command
 from foureyes.cli.review_common import add_region_argument, find_region, where
-from foureyes.engine import Engine
-from foureyes.model import AiAuthorship, Identity, Region, Seniors
-from foureyes.repo import Repository
-from foureyes.untrusted import code_line, markdown_code, markdown_text
-from foureyes.wording import count
+from foureyes.core.anchor import split_lines
+from foureyes.core.model import AiAuthorship, Identity, Region, Seniors
+from foureyes.core.untrusted import code_line, markdown_code, markdown_text
+from foureyes.core.wording import count
+from foureyes.engine.engine import Engine
+from foureyes.store.repo import Repository
 
 _LANGUAGES = {
     ".py": "python", ".js": "javascript", ".jsx": "jsx", ".ts": "typescript",

@@ -6,14 +6,14 @@ import argparse
 import sys
 from typing import Any
 
-from foureyes.anchor import split_lines
 from foureyes.cli.common import EXIT_OK, Subcommands, add_command, print_json, warn_about
-from foureyes.engine import Engine
-from foureyes.model import Risk
-from foureyes.repo import Repository
+from foureyes.core.anchor import split_lines
+from foureyes.core.model import Risk
+from foureyes.core.wording import span
+from foureyes.engine.engine import Engine
 from foureyes.risk.assess import RegionInput
 from foureyes.risk.languages import language_of
-from foureyes.wording import span
+from foureyes.store.repo import Repository
 
 
 def register(commands: Subcommands) -> None:

@@ -12,12 +12,12 @@ import os
 import secrets
 import sys
 
-from foureyes.capture import checkpoint
-from foureyes.capture.process import run_command
+from foureyes.app import checkpoint
+from foureyes.app.process import run_command
 from foureyes.cli.commands.checkpoint import print_result
 from foureyes.cli.common import Subcommands, add_command
-from foureyes.errors import UsageError
-from foureyes.repo import Repository
+from foureyes.core.errors import UsageError
+from foureyes.store.repo import Repository
 
 EXIT_CODES = """\
 exit codes:

@@ -4,7 +4,7 @@ Resolves every tracked text file (ledger claims and git history) but those the
 policy ignores (`paths.ignored`, as `status` does) with a progress bar on a terminal
 (stderr; nothing when stderr is not a terminal) and prints a summary.
 Incremental: a second scan of an unchanged repository reads no file and runs no git
-(see capture/scan.py), which is also why the repository is found without git here.
+(see app/scan.py), which is also why the repository is found without git here.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import sys
 import time
 from typing import TextIO
 
-from foureyes.capture.scan import FileSummary, ScanResult, discover_root, scan
+from foureyes.app.scan import FileSummary, ScanResult, discover_root, scan
 from foureyes.cli.common import EXIT_OK, Subcommands, add_command, print_json
-from foureyes.review.policy import PolicyLoader
-from foureyes.wording import count
+from foureyes.core.wording import count
+from foureyes.rules.policy import PolicyLoader
 
 TOP_FILES = 10
 

@@ -6,7 +6,7 @@ import argparse
 import re
 
 from foureyes.cli.common import EXIT_OK, Subcommands, add_command
-from foureyes.errors import UsageError
+from foureyes.core.errors import UsageError
 
 
 def register(commands: Subcommands) -> None:

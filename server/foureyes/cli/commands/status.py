@@ -9,12 +9,12 @@ from typing import Any
 
 from foureyes.cli.common import EXIT_OK, Subcommands, add_command, print_json, warn_about
 from foureyes.cli.render import render_status
-from foureyes.engine import Engine
-from foureyes.errors import UsageError
-from foureyes.model import FileReport, Region
-from foureyes.repo import Repository
-from foureyes.report_json import region_json
-from foureyes.untrusted import one_line
+from foureyes.core.errors import UsageError
+from foureyes.core.model import FileReport, Region
+from foureyes.core.untrusted import one_line
+from foureyes.engine.engine import Engine
+from foureyes.engine.report_json import region_json
+from foureyes.store.repo import Repository
 
 
 def register(commands: Subcommands) -> None:

@@ -1,0 +1,451 @@
+"""Resolve a whole repository: every tracked text file, ledger claims plus history.
+
+`scan` answers "how much of this repository did agents write, and where?" for every
+file git tracks: the engine's verdicts from the ledger, filled in by history
+(`sources/history.py`: trailers, git-ai notes, Agent Trace) where the ledger says nothing.
+The policy's ignored paths (`paths.ignored`) are left out, as `status` leaves them
+out: both ask `Policy.is_ignored`.
+
+It is incremental. The result for each file is kept in `scan.json` in the repository's
+cache (`Repository.cache_dir`, under the git directory) with the file's stat and
+content hash, under a key made of everything else the answer
+depends on: HEAD, the notes ref, the ledger, the traces file and the policy files,
+all read from the file system (no git process). The list of tracked files is kept
+under HEAD and the index's stat. A second scan of an unchanged repository therefore
+stats each file and runs no git at all. A file whose stat changed is read and hashed;
+only a file whose content (or key) changed is resolved again; after a new commit,
+history blames again only the files the new commits touched. Files modified within
+two seconds of the last scan are always re-read, since their stat may not show a
+change made in the same tick. The state is plain JSON with a version, read back
+field by field: a missing, torn, foreign or wrong-shaped file is a cache miss (a full
+scan), never an error, and nothing in it can run code.
+
+Until the engine merges history itself, this module merges it (`merge_history`); once
+it does, `_resolve` should take the engine's report as it is. This module must not
+know about terminals or argv; progress goes to a callback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import stat
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from foureyes import __version__
+from foureyes.core.anchor import split_lines
+from foureyes.core.errors import EnvironmentProblem
+from foureyes.core.model import AiAuthorship, Contributor, LineAuthorship
+from foureyes.engine.engine import Engine
+from foureyes.rules.policy import PolicyLoader
+from foureyes.sources.history import history_state
+from foureyes.store import gitrefs
+from foureyes.store.repo import FOUREYES_DIR, MAX_FILE_BYTES, Repository, file_stamp
+
+STATE_NAME = "scan.json"
+STATE_VERSION = 2
+_RACY_SECONDS = 2.0
+_POLICY_FILES = (".foureyes.toml", "pyproject.toml", "CODEOWNERS", ".github/CODEOWNERS",
+                 "docs/CODEOWNERS")  # fmt: skip
+
+Progress = Callable[[int, int, str], None]  # (done, total, path)
+Ignored = Callable[[str], bool]  # repository-relative path -> left out of the scan
+
+
+@dataclass(frozen=True, slots=True)
+class FileSummary:
+    """One file's authorship in numbers."""
+
+    path: str
+    lines: int
+    ai: int
+    mixed: int
+    human: int
+    by_source: dict[str, int]  # AI and mixed lines per source ("hook:claude-code", "git-ai", ...)
+    by_agent: dict[str, int]  # AI and mixed lines per agent
+    blocks: int  # maximal runs of AI or mixed lines (blank lines inside do not split one)
+    review: dict[str, int]  # the engine's regions per review state
+
+    @property
+    def unknown(self) -> int:
+        return self.lines - self.ai - self.mixed - self.human
+
+
+@dataclass(slots=True)
+class ScanResult:
+    files: list[FileSummary] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
+    reused: int = 0  # files answered from the previous scan without resolving
+    resolved: int = 0  # files resolved this time
+    listed_by_git: bool = False  # whether `git ls-files` had to run
+    seconds: float = 0.0
+
+    def totals(self) -> dict[str, Any]:
+        by_source: Counter[str] = Counter()
+        by_agent: Counter[str] = Counter()
+        review: Counter[str] = Counter()
+        for item in self.files:
+            by_source.update(item.by_source)
+            by_agent.update(item.by_agent)
+            review.update(item.review)
+        return {
+            "files": len(self.files),
+            "files_with_ai": sum(1 for f in self.files if f.ai or f.mixed),
+            "lines": sum(f.lines for f in self.files),
+            "ai_lines": sum(f.ai for f in self.files),
+            "mixed_lines": sum(f.mixed for f in self.files),
+            "human_lines": sum(f.human for f in self.files),
+            "unknown_lines": sum(f.unknown for f in self.files),
+            "ai_blocks": sum(f.blocks for f in self.files),
+            "by_source": dict(by_source.most_common()),
+            "by_agent": dict(by_agent.most_common()),
+            "regions_by_review": dict(sorted(review.items())),
+        }
+
+
+@dataclass(slots=True)
+class _Entry:
+    stat: tuple[int, int, int, int]  # mtime_ns, ctime_ns, size, inode
+    digest: str
+    key: str  # the global key as canonical JSON (see _canonical)
+    summary: FileSummary | None
+    skipped: str | None = None
+
+
+@dataclass(slots=True)
+class _State:
+    listing_key: str = ""  # canonical JSON
+    paths: list[str] = field(default_factory=list)
+    entries: dict[str, _Entry] = field(default_factory=dict)
+    taken_at: float = 0.0
+
+
+def scan(
+    repo: Repository,
+    *,
+    progress: Progress | None = None,
+    extra_markers: Sequence[str] = (),
+    workers: int | None = None,
+    engine: Engine | None = None,
+    ignored: Ignored | None = None,
+) -> ScanResult:
+    """Resolve every tracked text file that `ignored` (by default the policy's
+    `is_ignored`, as `status` asks it) does not leave out; see the module docstring."""
+    started = time.perf_counter()
+    result = ScanResult()
+    state_path = repo.cache_dir / STATE_NAME
+    previous = _load(state_path)
+    global_key = _global_key(repo, tuple(extra_markers))
+    key = _canonical(global_key)
+    listing_key = _canonical((global_key[1], _stamp_of(repo, "index")))
+    if previous.listing_key == listing_key and previous.paths:
+        paths = previous.paths
+    else:
+        paths = _tracked(repo)
+        result.listed_by_git = True
+    state = _State(listing_key=listing_key, paths=paths, taken_at=time.time())
+    # Filtered after the listing is cached: the listing's key does not cover the policy.
+    is_ignored = ignored or _policy_ignores(repo, engine)
+    paths = [path for path in paths if not is_ignored(path)]
+    todo: list[tuple[str, str, tuple[int, int, int, int]]] = []
+    for path in paths:
+        entry, text, stat_key = _check(repo, path, previous, key)
+        if entry is not None:
+            state.entries[path] = entry
+            result.reused += entry.summary is not None
+        elif text is not None and stat_key is not None:
+            todo.append((path, text, stat_key))
+    if todo and engine is None:
+        engine = Engine(repo)  # a caller's engine keeps what it resolves for its own reports
+    done_count = len(paths) - len(todo)
+    lock = threading.Lock()
+
+    def resolve(item: tuple[str, str, tuple[int, int, int, int]]) -> None:
+        nonlocal done_count
+        path, text, stat_key = item
+        assert engine is not None
+        summary = _resolve(engine, path, text, extra_markers)
+        digest = _digest(text)
+        with lock:
+            state.entries[path] = _Entry(stat_key, digest, key, summary)
+            done_count += 1
+            if progress:
+                progress(done_count, len(paths), path)
+
+    if progress:
+        progress(done_count, len(paths), "")
+    count = workers or min(8, (os.cpu_count() or 2))
+    if count <= 1 or len(todo) <= 1:
+        for item in todo:
+            resolve(item)
+    elif todo:
+        # Threads suffice: most of the time is spent waiting for `git blame`.
+        with ThreadPoolExecutor(max_workers=count) as pool:
+            for _ in pool.map(resolve, todo):
+                pass
+    result.resolved = len(todo)
+    for path in paths:
+        entry = state.entries.get(path)
+        if entry is None:
+            continue
+        if entry.summary is not None:
+            result.files.append(entry.summary)
+        elif entry.skipped:
+            result.skipped.append((path, entry.skipped))
+    _save(state_path, state)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _check(
+    repo: Repository, path: str, previous: _State, key: str
+) -> tuple[_Entry | None, str | None, tuple[int, int, int, int] | None]:
+    """(entry to keep, or None and the text to resolve, and the file's stat); all None
+    for a path that is not a regular file now."""
+    full = repo.abspath(path)
+    try:
+        info = full.stat()
+    except OSError:
+        return None, None, None  # deleted in the working tree, or a submodule
+    if not stat.S_ISREG(info.st_mode):
+        return None, None, None
+    stat_key = (info.st_mtime_ns, info.st_ctime_ns, info.st_size, info.st_ino)
+    old = previous.entries.get(path)
+    settled = info.st_mtime_ns / 1e9 < previous.taken_at - _RACY_SECONDS
+    if old is not None and old.stat == stat_key and old.key == key and settled:
+        return old, None, stat_key
+    if info.st_size > MAX_FILE_BYTES:
+        reason = f"over {MAX_FILE_BYTES // (1024 * 1024)} MiB"
+        return _Entry(stat_key, "", key, None, reason), None, stat_key
+    try:
+        data = full.read_bytes()
+    except OSError as error:
+        return _Entry(stat_key, "", key, None, f"unreadable ({error.strerror})"), None, stat_key
+    if b"\0" in data[:8192]:
+        return _Entry(stat_key, "", key, None, "binary"), None, stat_key
+    text = data.decode("utf-8", errors="replace")
+    if old is not None and old.key == key and old.digest == _digest(text):
+        return _Entry(stat_key, old.digest, key, old.summary), None, stat_key
+    return None, text, stat_key
+
+
+def _resolve(engine: Engine, path: str, text: str, markers: Sequence[str]) -> FileSummary:
+    # The engine merges history (with the policy's markers) into its report.
+    report = engine.report(path, text)
+    lines = split_lines(text)
+    attributed = dict(report.attributed)
+    kinds: Counter[Contributor] = Counter(v.contributor for v in attributed.values())
+    by_source: Counter[str] = Counter()
+    by_agent: Counter[str] = Counter()
+    for verdict in attributed.values():
+        if verdict.contributor in (Contributor.AI, Contributor.MIXED) and isinstance(
+            verdict.claim, AiAuthorship
+        ):
+            by_source[verdict.claim.source] += 1
+            by_agent[verdict.claim.agent] += 1
+    review = Counter(region.review.state.value for region in report.regions)
+    return FileSummary(
+        path=path, lines=len(lines), ai=kinds[Contributor.AI], mixed=kinds[Contributor.MIXED],
+        human=kinds[Contributor.HUMAN], by_source=dict(by_source), by_agent=dict(by_agent),
+        blocks=_blocks(attributed, lines), review=dict(review),
+    )  # fmt: skip
+
+
+def _blocks(attributed: dict[int, LineAuthorship], lines: Sequence[str]) -> int:
+    """Maximal runs of AI or mixed lines; blank lines between two of them do not split."""
+    count = 0
+    inside = False
+    for number in range(1, len(lines) + 1):
+        verdict = attributed.get(number)
+        ai_like = verdict is not None and verdict.contributor in (
+            Contributor.AI, Contributor.MIXED,
+        )  # fmt: skip
+        if ai_like:
+            count += not inside
+            inside = True
+        elif lines[number - 1].strip() or verdict is not None:
+            inside = False
+    return count
+
+
+# --- keys and state --------------------------------------------------------------------------
+
+
+def _global_key(repo: Repository, markers: tuple[str, ...]) -> tuple[object, ...]:
+    """Everything besides a file's own content that its answer depends on (no git run)."""
+    root = repo.root
+    return (
+        STATE_VERSION,
+        history_state(repo),  # HEAD, notes ref, traces file
+        file_stamp(repo.ledger_path),
+        tuple(file_stamp(root / name) for name in _POLICY_FILES),
+        markers,
+        __version__,
+    )
+
+
+def _policy_ignores(repo: Repository, engine: Engine | None) -> Ignored:
+    """The policy's `is_ignored` (file reads, no git); raises PolicyError for a broken
+    policy, as `status` does: a policy that cannot be read never means "ignore nothing"."""
+    policy = engine.policy if engine is not None else PolicyLoader(repo.root).load()
+    return policy.is_ignored
+
+
+def _stamp_of(repo: Repository, name: str) -> object:
+    gitdir = repo.git_dir
+    return file_stamp(gitdir / name)
+
+
+def _tracked(repo: Repository) -> list[str]:
+    try:
+        listing = repo.git("ls-files", "-z", "--cached")
+    except EnvironmentProblem as error:
+        raise EnvironmentProblem(
+            f"cannot list the files git tracks: {error.message}", "is this a git working tree?"
+        ) from None
+    paths = dict.fromkeys(p for p in listing.split("\0") if p)
+    return [p for p in paths if p.split("/", 1)[0] != FOUREYES_DIR]
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def _canonical(value: object) -> str:
+    """A key as JSON text: compares equal exactly when the key does (tuples and lists
+    alike), and survives a round trip through the state file unchanged."""
+    return json.dumps(value, ensure_ascii=True, separators=(",", ":"), sort_keys=True)
+
+
+class _BadState(ValueError):
+    """The state file is not one this version wrote."""
+
+
+def _load(path: Path) -> _State:
+    """The previous scan's state; an empty one when the file is missing, torn, from
+    another version or of the wrong shape (the scan is then simply not incremental)."""
+    try:
+        data = json.loads(path.read_bytes())
+        return _state_from(data)
+    except Exception:  # OSError, ValueError, RecursionError, _BadState: start over
+        return _State()
+
+
+def _save(path: Path, state: _State) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f"{path.name}.{secrets.token_hex(4)}.tmp")
+        temporary.write_text(_state_to(state), encoding="utf-8")
+        os.replace(temporary, path)
+    except (OSError, ValueError):
+        pass  # a read-only git directory: the next scan is simply not incremental
+
+
+def _state_to(state: _State) -> str:
+    keys: dict[str, int] = {}
+    entries = {}
+    for path, entry in state.entries.items():
+        summary = entry.summary
+        entries[path] = {
+            "stat": list(entry.stat),
+            "digest": entry.digest,
+            "key": keys.setdefault(entry.key, len(keys)),  # most entries share one key
+            "summary": None if summary is None else {
+                "lines": summary.lines, "ai": summary.ai, "mixed": summary.mixed,
+                "human": summary.human, "by_source": summary.by_source,
+                "by_agent": summary.by_agent, "blocks": summary.blocks,
+                "review": summary.review,
+            },
+            "skipped": entry.skipped,
+        }  # fmt: skip
+    return json.dumps({
+        "version": STATE_VERSION, "foureyes": __version__, "listing_key": state.listing_key,
+        "paths": state.paths, "taken_at": state.taken_at, "keys": list(keys),
+        "entries": entries,
+    }, ensure_ascii=True, separators=(",", ":"))  # fmt: skip
+
+
+def _state_from(data: object) -> _State:
+    """Raises _BadState (or another ValueError) unless `data` has exactly our shape."""
+    if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
+        raise _BadState("another version")
+    if data.get("foureyes") != __version__:
+        raise _BadState("another foureyes")
+    keys = _list_of(data.get("keys"), str)
+    paths = _list_of(data.get("paths"), str)
+    taken_at = data.get("taken_at")
+    if not isinstance(taken_at, int | float) or isinstance(taken_at, bool):
+        raise _BadState("taken_at")
+    state = _State(
+        listing_key=_typed(data.get("listing_key"), str), paths=paths, taken_at=float(taken_at)
+    )
+    entries = data.get("entries")
+    if not isinstance(entries, dict):
+        raise _BadState("entries")
+    for path, raw in entries.items():
+        if not isinstance(raw, dict):
+            raise _BadState("entry")
+        stat_key = _list_of(raw.get("stat"), int)
+        index = _typed(raw.get("key"), int)
+        if len(stat_key) != 4 or not 0 <= index < len(keys):
+            raise _BadState("entry")
+        skipped = raw.get("skipped")
+        if skipped is not None and not isinstance(skipped, str):
+            raise _BadState("skipped")
+        summary = raw.get("summary")
+        state.entries[path] = _Entry(
+            stat=(stat_key[0], stat_key[1], stat_key[2], stat_key[3]),
+            digest=_typed(raw.get("digest"), str),
+            key=keys[index],
+            summary=None if summary is None else _summary_from(path, summary),
+            skipped=skipped,
+        )
+    return state
+
+
+def _summary_from(path: str, raw: object) -> FileSummary:
+    if not isinstance(raw, dict):
+        raise _BadState("summary")
+    counts = {name: _typed(raw.get(name), int) for name in ("lines", "ai", "mixed", "human",
+                                                              "blocks")}  # fmt: skip
+    if any(value < 0 for value in counts.values()):
+        raise _BadState("summary")
+    tallies = {name: _counter(raw.get(name)) for name in ("by_source", "by_agent", "review")}
+    return FileSummary(path=path, **counts, **tallies)
+
+
+def _counter(raw: object) -> dict[str, int]:
+    if not isinstance(raw, dict):
+        raise _BadState("counter")
+    return {_typed(name, str): _typed(count, int) for name, count in raw.items()}
+
+
+def _typed(value: object, kind: type[Any]) -> Any:
+    # bool is an int to isinstance; never a count or an index here.
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise _BadState(f"not a {kind.__name__}")
+    return value
+
+
+def _list_of(value: object, kind: type[Any]) -> list[Any]:
+    if not isinstance(value, list):
+        raise _BadState("not a list")
+    return [_typed(item, kind) for item in value]
+
+
+def discover_root(start: Path | None = None) -> Repository:
+    """The repository around `start` (default: cwd) without running git when possible."""
+    where = (start or Path.cwd()).resolve()
+    root = gitrefs.find_root(where)
+    if root is not None:
+        return Repository(root)
+    return Repository.discover(where)

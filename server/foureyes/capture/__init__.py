@@ -1,1 +1,0 @@
-"""Where AI authorship comes from: manual marks, agent hooks, checkpoints, history."""
