@@ -13,8 +13,8 @@ from pathlib import Path
 
 from conftest import FOUREYES, GitRepo, ai_lines, code_lines, contributors
 from foureyes.cli.render import _confidence
-from foureyes.core.anchor import split_lines
 from foureyes.core.model import AiAuthorship, Contributor
+from foureyes.core.text import split_lines
 from foureyes.core.untrusted import code_line, one_line
 from foureyes.engine.engine import Engine
 from foureyes.engine.report_json import file_json, file_json_text

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from conftest import GitRepo, code_lines
-from foureyes.core.anchor import make_anchor, split_lines
+from foureyes.core.anchor import make_anchor
 from foureyes.core.model import (
     AiAuthorship,
     Approval,
@@ -20,6 +20,7 @@ from foureyes.core.model import (
     ReviewState,
     RiskLevel,
 )
+from foureyes.core.text import split_lines
 from foureyes.engine.engine import Engine
 from foureyes.rules.policy import Policy
 from foureyes.store.ledger import Ledger, new_id

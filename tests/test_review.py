@@ -108,8 +108,9 @@ def test_the_recorder_cannot_approve_even_when_senior(team: GitRepo) -> None:
     # An approval Sam appends anyway (by hand, through the engine's writer) never counts.
     engine = Engine(Repository(team.root))
     region = engine.report("lib.py").regions[0]
-    from foureyes.core.anchor import make_anchor, split_lines
+    from foureyes.core.anchor import make_anchor
     from foureyes.core.model import Approval, Identity
+    from foureyes.core.text import split_lines
     from foureyes.store.ledger import new_id, now
 
     forged = Approval(
@@ -143,8 +144,9 @@ def test_editing_an_approved_line_makes_check_fail_again(team: GitRepo) -> None:
 def test_only_approvals_by_seniors_count_in_the_engine(team: GitRepo) -> None:
     act_as(team, "kim@example.com")
     engine = Engine(Repository(team.root))
-    from foureyes.core.anchor import make_anchor, split_lines
+    from foureyes.core.anchor import make_anchor
     from foureyes.core.model import Approval, Identity
+    from foureyes.core.text import split_lines
     from foureyes.store.ledger import new_id, now
 
     # A junior writes an approval into the ledger directly: it is seen, and not counted.

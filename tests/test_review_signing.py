@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from conftest import GitRepo, code_lines
-from foureyes.core.anchor import make_anchor, split_lines
+from foureyes.core.anchor import make_anchor
 from foureyes.core.model import Approval, Identity
+from foureyes.core.text import split_lines
 from foureyes.rules import signing
 from foureyes.rules.signing import key_from
 from foureyes.store.ledger import encode_line, new_id, now

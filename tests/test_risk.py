@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from conftest import GitRepo, code_lines, make_venv
-from foureyes.core.anchor import make_anchor, split_lines
+from foureyes.core.anchor import make_anchor
 from foureyes.core.model import AiAuthorship, Identity, RiskLevel
+from foureyes.core.text import split_lines
 from foureyes.risk.assess import Assessor, RegionInput, RiskConfig
 from foureyes.risk.dependencies import Dependencies
 from foureyes.risk.references import References

@@ -19,7 +19,6 @@ This module must not know about argv, terminals, exit codes or how the agent is 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -32,10 +31,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from foureyes.app.edits import Written, diff_texts, edit_id, lines_of, normalise
-from foureyes.core.anchor import make_anchor, split_lines
+from foureyes.app.edits import Written, diff_texts, edit_id, normalise
+from foureyes.core.anchor import make_anchor
 from foureyes.core.errors import UsageError
 from foureyes.core.model import AiAuthorship
+from foureyes.core.text import content_key, split_lines
 from foureyes.core.wording import count
 from foureyes.store.initialise import append_claims, initialise
 from foureyes.store.ledger import new_id, now
@@ -182,7 +182,7 @@ class Store:
 
 
 def digest_of(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=20).hexdigest()
+    return content_key(data, 20)
 
 
 def list_files(repo: Repository) -> list[str]:
@@ -415,7 +415,7 @@ def _compare(
     if new is None:
         if old is None:
             return None
-        removed = len(lines_of(normalise(_text(store.get(old.digest)))))
+        removed = len(split_lines(normalise(_text(store.get(old.digest)))))
         gone = count(removed, "line")
         notes.append(f"{path}: deleted ({gone}); a deletion leaves no line to claim")
         return FileChange(path, removed=removed, deleted=True)
@@ -431,7 +431,7 @@ def _compare(
     removed = 0
     if before_text is not None:
         kept = sum(run.end - run.start + 1 for run in runs)
-        removed = len(lines_of(normalise(before_text))) - (len(split_lines(after_text)) - kept)
+        removed = len(split_lines(normalise(before_text))) - (len(split_lines(after_text)) - kept)
     if not runs and removed:
         gone = count(removed, "line")
         notes.append(f"{path}: {gone} removed; a deletion leaves no line to claim")

@@ -23,9 +23,9 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from difflib import SequenceMatcher
 
 from foureyes.core.anchor import is_trivial
+from foureyes.core.text import line_opcodes, split_lines
 from foureyes.store.ledger import new_id
 
 # Above this many (old lines x new lines) the middle of a diff is taken as one
@@ -84,44 +84,20 @@ def normalise(text: str) -> str:
     return _BREAKS.sub("\n", text)
 
 
-def lines_of(text: str) -> list[str]:
-    """Lines as anchor.split_lines numbers them, for a text already normalised."""
-    lines = text.split("\n")
-    if lines[-1] == "":
-        lines.pop()
-    return lines
-
-
 # --- from a diff of two texts -----------------------------------------------------------
 
 
 def diff_texts(before: str | None, after: str) -> list[Written]:
     """The lines of `after` that differ from `before` (every line when there is no before)."""
-    new = lines_of(normalise(after))
+    new = split_lines(normalise(after))
     if before is None:
         return [Written(1, len(new))] if new else []
-    return diff_lines(lines_of(normalise(before)), new, first_line=1)
+    return diff_lines(split_lines(normalise(before)), new, first_line=1)
 
 
 def diff_lines(old: Sequence[str], new: Sequence[str], *, first_line: int) -> list[Written]:
     """Runs of `new` (whose first line is line `first_line`) that are not unchanged from `old`."""
-    prefix = 0
-    limit = min(len(old), len(new))
-    while prefix < limit and old[prefix] == new[prefix]:
-        prefix += 1
-    suffix = 0
-    while suffix < limit - prefix and old[-1 - suffix] == new[-1 - suffix]:
-        suffix += 1
-    old_mid = old[prefix : len(old) - suffix]
-    new_mid = new[prefix : len(new) - suffix]
-    if not old_mid and not new_mid:
-        return []
-    if not old_mid or not new_mid or len(old_mid) * len(new_mid) > MAX_DIFF_CELLS:
-        opcodes = [("replace", 0, len(old_mid), 0, len(new_mid))]
-    else:
-        matcher = SequenceMatcher(None, old_mid, new_mid, autojunk=False)
-        opcodes = matcher.get_opcodes()
-    return _runs(opcodes, new_mid, first_line + prefix)
+    return _runs(line_opcodes(old, new, max_cells=MAX_DIFF_CELLS), new, first_line)
 
 
 def _runs(
@@ -160,7 +136,7 @@ def from_hunks(hunks: Sequence[Hunk], after: str) -> list[Written] | None:
     """The written runs that a line diff of the call describes, or None when the diff does
     not fit the current text (another hook reformatted the file, say): then the caller
     falls back to a less exact source."""
-    current = lines_of(normalise(after))
+    current = split_lines(normalise(after))
     runs: list[Written] = []
     for hunk in hunks:
         line = hunk.new_start  # 1-based line of the current text
@@ -341,8 +317,8 @@ def _written_in(group: Sequence[_Span], text: str, starts: Sequence[int]) -> lis
         old_parts.append(span.old)
         cursor = span.at + len(span.new)
     old_parts.append(text[cursor:block_end])
-    old_lines = lines_of("".join(old_parts))
-    return diff_lines(old_lines, lines_of(new_block), first_line=first_line)
+    old_lines = split_lines("".join(old_parts))
+    return diff_lines(old_lines, split_lines(new_block), first_line=first_line)
 
 
 # --- combining --------------------------------------------------------------------------

@@ -6,14 +6,14 @@ the two ways producers number lines). Must not know about argv or terminals.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from foureyes.app.edits import diff_texts
-from foureyes.core.anchor import make_anchor, split_lines
+from foureyes.core.anchor import make_anchor
 from foureyes.core.errors import EnvironmentProblem, UsageError
-from foureyes.core.model import AiAuthorship, AnchoredClaim, Contributor, HumanAuthorship
+from foureyes.core.model import AiAuthorship, Contributor, HumanAuthorship
+from foureyes.core.text import content_key, split_lines
 from foureyes.sources.agent_trace import (
     DEFAULT_PATH,
     MIXED_CONFIDENCE,
@@ -36,7 +36,7 @@ from foureyes.store.repo import FOUREYES_DIR, Repository
 
 @dataclass(slots=True)
 class ImportResult:
-    claims: list[AnchoredClaim] = field(default_factory=list)
+    claims: list[AiAuthorship | HumanAuthorship] = field(default_factory=list)
     already: int = 0  # ranges imported before
     own: int = 0  # ranges foureyes itself exported: their claims are in the ledger already
     notes: list[str] = field(default_factory=list)
@@ -82,7 +82,7 @@ def import_traces(repo: Repository, source: Path) -> ImportResult:
         anchor = make_anchor(lines, item.start, item.end)
         at = item.timestamp or now()
         if item.contributor is Contributor.HUMAN:
-            claim: AnchoredClaim = HumanAuthorship(
+            claim: AiAuthorship | HumanAuthorship = HumanAuthorship(
                 id=claim_id, at=at, by=identity, path=path, anchor=anchor, source=SOURCE,
                 note=f"Agent Trace record {item.record_id}",
             )  # fmt: skip
@@ -101,7 +101,7 @@ def import_traces(repo: Repository, source: Path) -> ImportResult:
 
 def _claim_id(item: TraceRange) -> str:
     seed = f"{item.record_id}|{item.path}|{item.ordinal}"
-    return "at" + hashlib.blake2b(seed.encode(), digest_size=9).hexdigest()
+    return "at" + content_key(seed, 9)
 
 
 def _repo_path(repo: Repository, path: str) -> str | None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from foureyes.core.anchor import make_anchor, split_lines
+from foureyes.core.anchor import make_anchor
 from foureyes.core.errors import UsageError
-from foureyes.core.model import AiAuthorship, AnchoredClaim, HumanAuthorship
+from foureyes.core.model import AiAuthorship, HumanAuthorship
+from foureyes.core.text import split_lines
 from foureyes.core.wording import count, span
 from foureyes.store.initialise import append_claims
 from foureyes.store.ledger import new_id, now
@@ -41,7 +42,7 @@ def mark(
     texts: dict[str, str] | None = None,
     source: str = "manual",
     confidence: float = 1.0,
-) -> list[AnchoredClaim]:
+) -> list[AiAuthorship | HumanAuthorship]:
     """Record who wrote each range (AI or the acting person) and return the claims written.
 
     `texts` supplies unsaved text per path (an editor buffer); otherwise the
@@ -50,7 +51,7 @@ def mark(
     """
     identity = repo.identity()
     at = now()
-    claims: list[AnchoredClaim] = []
+    claims: list[AiAuthorship | HumanAuthorship] = []
     for line_range in ranges:
         text = (texts or {}).get(line_range.path)
         lines = split_lines(text if text is not None else repo.read_text(line_range.path))

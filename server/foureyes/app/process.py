@@ -89,9 +89,9 @@ def _run_portable(argv: list[str]) -> int:
         if signo != signal.SIGINT:  # the terminal already sent SIGINT to the child
             child.send_signal(signo)
 
-    for signo in _FORWARDED:
+    for forwarded in _FORWARDED:
         try:
-            handlers[signo] = signal.signal(signo, forward)
+            handlers[forwarded] = signal.signal(forwarded, forward)
         except (ValueError, OSError):  # not the main thread, or not on this system
             continue
     try:

@@ -20,6 +20,7 @@ import json
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from foureyes.app.edits import (
@@ -32,9 +33,10 @@ from foureyes.app.edits import (
     locate,
 )
 from foureyes.app.payloads import FileChange, PayloadError, ToolCall, parse_payload
-from foureyes.core.anchor import make_anchor, split_lines
+from foureyes.core.anchor import make_anchor
 from foureyes.core.errors import EnvironmentProblem, FoureyesError, UsageError
 from foureyes.core.model import AiAuthorship, Identity
+from foureyes.core.text import split_lines
 from foureyes.store.initialise import append_claims
 from foureyes.store.ledger import new_id, now
 from foureyes.store.repo import FOUREYES_DIR, Repository
@@ -134,7 +136,7 @@ def _record(repo: Repository, call: ToolCall, cwd: Path, warnings: list[str]) ->
             warnings.append(f"{path}: foureyes does not record its own files")
             continue
         text = repo.read_text(path)
-        placement = _place(change, text, lambda path=path: _earlier_version(repo, path))
+        placement = _place(change, text, partial(_earlier_version, repo, path))
         warnings.extend(f"{path}: {warning}" for warning in placement.warnings)
         planned.append(_Planned(path, text, placement))
     if not any(plan.placement.runs for plan in planned):

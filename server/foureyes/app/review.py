@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from foureyes.app import notify
-from foureyes.core.anchor import make_anchor, split_lines
+from foureyes.core.anchor import make_anchor
 from foureyes.core.errors import EnvironmentProblem, FoureyesError, UsageError
 from foureyes.core.model import (
     Anchor,
@@ -35,6 +35,7 @@ from foureyes.core.model import (
     ReviewRequest,
     ReviewState,
 )
+from foureyes.core.text import split_lines
 from foureyes.core.wording import span
 from foureyes.engine.engine import Engine
 from foureyes.rules import four_eyes as rules

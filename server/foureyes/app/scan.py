@@ -27,7 +27,6 @@ know about terminals or argv; progress goes to a callback.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import secrets
@@ -42,9 +41,9 @@ from pathlib import Path
 from typing import Any
 
 from foureyes import __version__
-from foureyes.core.anchor import split_lines
 from foureyes.core.errors import EnvironmentProblem
 from foureyes.core.model import AiAuthorship, Contributor, LineAuthorship
+from foureyes.core.text import content_key, split_lines
 from foureyes.engine.engine import Engine
 from foureyes.rules.policy import PolicyLoader
 from foureyes.sources.history import history_state
@@ -317,7 +316,7 @@ def _tracked(repo: Repository) -> list[str]:
 
 
 def _digest(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    return content_key(text)
 
 
 def _canonical(value: object) -> str:
@@ -419,8 +418,12 @@ def _summary_from(path: str, raw: object) -> FileSummary:
                                                               "blocks")}  # fmt: skip
     if any(value < 0 for value in counts.values()):
         raise _BadState("summary")
-    tallies = {name: _counter(raw.get(name)) for name in ("by_source", "by_agent", "review")}
-    return FileSummary(path=path, **counts, **tallies)
+    return FileSummary(
+        path=path, lines=counts["lines"], ai=counts["ai"], mixed=counts["mixed"],
+        human=counts["human"], blocks=counts["blocks"],
+        by_source=_counter(raw.get("by_source")), by_agent=_counter(raw.get("by_agent")),
+        review=_counter(raw.get("review")),
+    )  # fmt: skip
 
 
 def _counter(raw: object) -> dict[str, int]:

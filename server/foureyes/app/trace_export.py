@@ -20,9 +20,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from foureyes import __version__
-from foureyes.core.anchor import split_lines
 from foureyes.core.errors import UsageError
 from foureyes.core.model import AiAuthorship, Contributor
+from foureyes.core.text import split_lines
 from foureyes.engine.engine import Engine
 from foureyes.sources.agent_trace import TOOL_NAME, WRITE_VERSION, content_hash, range_text
 from foureyes.store.repo import Repository

@@ -10,8 +10,8 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TextIO
 
-from foureyes.core.anchor import split_lines
 from foureyes.core.model import AiAuthorship, Contributor, FileReport, LineAuthorship, Region
+from foureyes.core.text import split_lines
 from foureyes.core.untrusted import code_line, one_line
 from foureyes.core.wording import count, span
 

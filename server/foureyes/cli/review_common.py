@@ -19,9 +19,9 @@ from foureyes.cli.common import (
     Subcommands,
     add_command,
 )
-from foureyes.core.anchor import split_lines
 from foureyes.core.errors import UsageError
 from foureyes.core.model import Region
+from foureyes.core.text import split_lines
 from foureyes.core.untrusted import one_line
 from foureyes.core.wording import count, span
 from foureyes.engine.engine import Engine

@@ -31,13 +31,13 @@ import re
 from bisect import insort
 from collections.abc import Sequence
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from enum import Enum
 from functools import lru_cache
 from itertools import compress, count, pairwise
 from operator import ne
 
 from foureyes.core.model import Anchor
+from foureyes.core.text import content_key, line_opcodes, split_lines
 
 CONTEXT_LINES = 3
 # A line occurring more often than this is not used to seed a run (it still joins runs).
@@ -81,15 +81,13 @@ def loose_text(line: str) -> str:
 @lru_cache(maxsize=200_000)  # every keystroke hashes every line; most did not change
 def line_hash(line: str) -> str:
     """Whitespace-insensitive hash that finds a line again after reformatting."""
-    data = loose_text(line).encode("utf-8", "surrogatepass")
-    return hashlib.blake2b(data, digest_size=8).hexdigest()
+    return content_key(loose_text(line), 8)
 
 
 @lru_cache(maxsize=200_000)
 def exact_hash(line: str) -> str:
     """Hash of the exact text (trailing whitespace aside) that tells whether a line changed."""
-    text = line.rstrip()
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=4).hexdigest()
+    return content_key(line.rstrip(), 4)
 
 
 @lru_cache(maxsize=200_000)
@@ -100,7 +98,7 @@ def raw_hash(line: str) -> str:
     the whole line."""
     if line == line.rstrip():
         return ""
-    return hashlib.blake2b(line.encode("utf-8", "surrogatepass"), digest_size=4).hexdigest()
+    return content_key(line, 4)
 
 
 _WORD_TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+")
@@ -146,25 +144,6 @@ def is_trivial(line: str) -> bool:
     if len(_WORD.findall(loose)) < 3:
         return True
     return loose.lower().rstrip(";:,") in _TRIVIAL_WORDS
-
-
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-
-
-# Characters str.splitlines() breaks on that LSP does not.
-_OTHER_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
-
-
-def split_lines(text: str) -> list[str]:
-    """Lines as LSP numbers them (breaks are \\n, \\r\\n, \\r); a final break ends the last line."""
-    if not text:
-        return []
-    if _OTHER_BREAKS.search(text) is None:
-        return text.splitlines()  # the same answer here, several times faster
-    lines = _LINE_BREAK.split(text)
-    if lines[-1] == "":
-        lines.pop()
-    return lines
 
 
 _INDEX_SERIALS = count(1)
@@ -584,7 +563,7 @@ def _diff_gap(
     old = sequence[s1 + 1 : s2]
     new = index.keys[p1 + 1 : p2]
     leading_edge = s1 < block_lo  # the gap starts before the block: align edits to its end
-    for tag, i1, i2, j1, j2 in _opcodes(old, new):
+    for tag, i1, i2, j1, j2 in line_opcodes(old, new):
         if tag == "equal":
             for offset in range(i2 - i1):
                 s = s1 + 1 + i1 + offset
@@ -627,34 +606,3 @@ def _diff_gap(
         if block_lo < s1 + 1 + i1 and s1 + 1 + i2 < block_hi:
             for position in extra:
                 result[position] = LineMatch(Match.INSERTED, None)
-
-
-def _opcodes(old: list[str], new: list[str]) -> list[tuple[str, int, int, int, int]]:
-    """Diff opcodes that keep lines equal at both ends of a gap next to their anchors.
-
-    SequenceMatcher looks for the longest block first, ties going to the earliest old
-    line, so a lone blank line can be matched across the whole gap (the claimed blank
-    line at its start paired with an unrelated one at its end) when pairing the lines
-    next to the anchors would keep more. Trimming the common ends first, as diff tools
-    do, keeps those lines where they are.
-    """
-    size = min(len(old), len(new))
-    head = 0
-    while head < size and old[head] == new[head]:
-        head += 1
-    tail = 0
-    while tail < size - head and old[-1 - tail] == new[-1 - tail]:
-        tail += 1
-    middle_old, middle_new = old[head : len(old) - tail], new[head : len(new) - tail]
-    opcodes: list[tuple[str, int, int, int, int]] = []
-    if head:
-        opcodes.append(("equal", 0, head, 0, head))
-    if middle_old or middle_new:
-        matcher = SequenceMatcher(None, middle_old, middle_new, autojunk=False)
-        opcodes.extend(
-            (tag, i1 + head, i2 + head, j1 + head, j2 + head)
-            for tag, i1, i2, j1, j2 in matcher.get_opcodes()
-        )
-    if tail:
-        opcodes.append(("equal", len(old) - tail, len(old), len(new) - tail, len(new)))
-    return opcodes

@@ -11,7 +11,6 @@ must not know about LSP, argv, terminals or how claims were captured.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import threading
@@ -19,6 +18,7 @@ import time
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
+from functools import partial
 from pathlib import PurePosixPath
 
 from foureyes.core.anchor import (
@@ -55,6 +55,7 @@ from foureyes.core.model import (
     RiskReason,
     Seniors,
 )
+from foureyes.core.text import content_key
 from foureyes.engine.units import Unit, review_units, risk_blocks
 from foureyes.risk.assess import Assessor, RegionInput, RiskConfig
 from foureyes.risk.catalog import RULES
@@ -653,7 +654,7 @@ class Engine:
             return ()
         needs_review = _AI_LIKE if policy.mixed_lines_need_review else _AI_ONLY
         language = language_of(path)
-        syntax = (lambda code: outline(language, code)) if knows(language) else None
+        syntax = partial(outline, language) if language is not None and knows(language) else None
         units = review_units(attributed, index.lines, needs_review, syntax)
         if not units:
             return ()
@@ -1045,7 +1046,7 @@ def _resolution_signature(
             high = max(distinctive) + reach
     where = []
     for key in keys:
-        found_at = index.positions.get(key, ())
+        found_at: Sequence[int] = index.positions.get(key, ())
         if key in trivial:
             found_at = found_at[bisect_left(found_at, low) : bisect_right(found_at, high)]
         where.append(tuple(found_at))
@@ -1054,10 +1055,10 @@ def _resolution_signature(
 
 
 def _content_key(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    return content_key(text)
 
 
 def _region_id(first: LineAuthorship) -> str:
     """Stable while the region's first line is the same captured line."""
     seed = f"{first.claim.id if first.claim else ''}:{first.claim_line}"
-    return hashlib.blake2b(seed.encode(), digest_size=5).hexdigest()
+    return content_key(seed, 5)

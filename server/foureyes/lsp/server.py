@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -32,9 +31,9 @@ from pygls.uris import from_fs_path, to_fs_path
 from pygls.workspace import TextDocument
 
 from foureyes import __version__
-from foureyes.core.anchor import split_lines
 from foureyes.core.errors import FoureyesError
 from foureyes.core.model import FileReport, Identity, Region, ReviewState, RiskLevel
+from foureyes.core.text import content_key, split_lines
 from foureyes.engine.engine import Engine
 from foureyes.engine.report_json import region_json
 from foureyes.lsp import actions, positions, present
@@ -196,7 +195,7 @@ class FoureyesServer(LanguageServer):
                     continue
                 if uri not in self.workspace.text_documents:
                     return
-                version = self.document(uri).version
+                version = self.document(uri).version or 0
                 if self._refined.get(uri) == version:
                     return
                 started = time.monotonic()
@@ -678,7 +677,7 @@ def _file_result_id(engine: Engine, path: str, generation: int) -> str:
     except FoureyesError:
         policy = 0
     seed = f"{generation}|{policy}|{stamp}|{history_state(engine.repo)}"
-    return hashlib.blake2b(seed.encode(), digest_size=12).hexdigest()
+    return content_key(seed, 12)
 
 
 def _command_handler(name: str) -> Callable[..., Any]:

@@ -9,12 +9,12 @@ Must not know about LSP, terminals or the ledger.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from foureyes.core.lru import Lru
 from foureyes.core.model import Risk, RiskLevel, RiskReason
+from foureyes.core.text import content_key
 from foureyes.risk.catalog import (
     LEVEL_THRESHOLDS,
     RULES,
@@ -97,7 +97,7 @@ class Assessor:
         text = "\n".join(lines)
         key = (
             language,
-            hashlib.blake2b(f"{RULES_VERSION}\0{text}".encode(), digest_size=16).hexdigest(),
+            content_key(f"{RULES_VERSION}\0{text}"),
         )
         found = self._facts.get(key)
         if found is not None:

@@ -10,13 +10,13 @@ that introduces a function goes with it. Must not know about claims, units or re
 
 from __future__ import annotations
 
-import hashlib
 import textwrap
 from dataclasses import dataclass
 
 from tree_sitter import Node
 
 from foureyes.core.lru import Lru
+from foureyes.core.text import content_key
 from foureyes.risk.languages import QUERY_FAMILY, parser
 
 _DEFINITIONS: dict[str, frozenset[str]] = {
@@ -47,7 +47,7 @@ _WRAPPERS = frozenset({"decorated_definition", "export_statement"})
 
 # Keyed by a digest, not the text: a unit can be a whole file, and typing in it makes
 # a new text on every keystroke.
-_CACHE: Lru[tuple[str, bytes], tuple[Definition, ...]] = Lru(4096)
+_CACHE: Lru[tuple[str, str], tuple[Definition, ...]] = Lru(4096)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +67,7 @@ def knows(language: str | None) -> bool:
 def outline(language: str, code: str) -> tuple[Definition, ...]:
     """The definitions in `code`, in order of their first line; () for a language
     without a grammar installed."""
-    digest = hashlib.blake2b(code.encode("utf-8", "surrogatepass"), digest_size=16).digest()
-    key = (language, digest)
+    key = (language, content_key(code))
     found = _CACHE.get(key)
     if found is None:
         found = _parse(language, code)

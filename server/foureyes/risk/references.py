@@ -10,7 +10,6 @@ about scores or regions.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import threading
@@ -19,6 +18,7 @@ from pathlib import Path
 
 from foureyes.core.errors import EnvironmentProblem
 from foureyes.core.lru import Lru
+from foureyes.core.text import content_key
 from foureyes.risk.catalog import BLAST_RADIUS_FLOOR
 from foureyes.store.diskstore import DiskStore
 from foureyes.store.repo import Repository, file_stamp
@@ -90,14 +90,14 @@ class References:
         name: str,
         line: int,
         region: tuple[int, int],
-        stamp: object,
+        stamp: tuple[int, ...] | None,
     ) -> str:
         """What jedi's count for `name` reads in this file: every line that mentions the
         name as a word, whether it is the definition's own line, and whether it lies in
         the region (uses there are not counted)."""
         mentions = _mentions_in(text, name, line, region)
         seed = json.dumps([path, name, mentions, list(stamp) if stamp else None])
-        return hashlib.blake2b(seed.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        return content_key(seed)
 
     def _mentions(
         self, path: str, text: str, name: str, line: int, region: tuple[int, int]

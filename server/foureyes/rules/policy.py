@@ -15,7 +15,6 @@ This module must not know about claims, the engine or faces.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import tomllib
 from collections.abc import Callable, Mapping
@@ -25,6 +24,7 @@ from typing import Any
 
 from foureyes.core.errors import UsageError
 from foureyes.core.model import Identity, RiskLevel, Seniors
+from foureyes.core.text import content_key
 from foureyes.risk.assess import RiskConfig
 from foureyes.risk.catalog import LEVEL_THRESHOLDS, RULES
 from foureyes.rules import codeowners, identity
@@ -382,8 +382,8 @@ def _build(table: dict[str, Any], src: _Source, read: Reader) -> Policy:
     severity = dict(DEFAULT_POLICY.severity)
     for level in RiskLevel:
         if level.value in raw_severity:
-            key = ("severity", level.value)
-            severity[level] = _choice(raw_severity, key, SEVERITIES, severity[level], src)
+            severity_key = ("severity", level.value)
+            severity[level] = _choice(raw_severity, severity_key, SEVERITIES, severity[level], src)
 
     signing = _signing(_table(table, ("signing",), src), src, read)
 
@@ -655,4 +655,4 @@ def _kind(value: object) -> str:
 
 def digest(text: str | None) -> str:
     """A short hash of some policy input, for cache keys."""
-    return hashlib.blake2b((text or "").encode(), digest_size=8).hexdigest()
+    return content_key(text or "", 8)

@@ -28,7 +28,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from foureyes.core.errors import UsageError
 from foureyes.core.model import Contributor
@@ -158,7 +158,7 @@ def _ranges_of(record: Mapping[str, Any]) -> Iterator[TraceRange]:
                 )  # fmt: skip
 
 
-def _positive(value: object) -> bool:
+def _positive(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 

@@ -50,22 +50,21 @@ merging (`merge_history` below is offered to it), argv or LSP.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
 from foureyes import __version__
-from foureyes.core.anchor import make_anchor, split_lines
+from foureyes.core.anchor import make_anchor
 from foureyes.core.errors import EnvironmentProblem
 from foureyes.core.lru import Lru
 from foureyes.core.model import AiAuthorship, Contributor, HumanAuthorship, Identity, LineAuthorship
+from foureyes.core.text import content_key, line_opcodes, split_lines
 from foureyes.sources.agent_trace import DEFAULT_PATH as TRACES_PATH
 from foureyes.sources.agent_trace import (
     MIXED_CONFIDENCE,
@@ -196,9 +195,7 @@ def _strings(value: object) -> list[str] | None:
 def _lines_id(lines: Sequence[str]) -> str:
     """What answers about a text depend on of it: its lines (a final line break, or
     \\r\\n instead of \\n, changes none of them)."""
-    digest = hashlib.blake2b(b"%d\n" % len(lines), digest_size=16)
-    digest.update("\n".join(lines).encode("utf-8", "surrogatepass"))
-    return digest.hexdigest()
+    return content_key(f"{len(lines)}\n" + "\n".join(lines))
 
 
 # The modules whose code decides what history says: a checkout that changes one of them
@@ -459,7 +456,7 @@ def history_line_authorship(
     for (source, commit, agent, model, kind), members in groups.items():
         first = min(members, key=lambda v: v.line)
         seed = f"{source}|{commit}|{agent}|{model}|{kind.value}"
-        claim_id = "git" + hashlib.blake2b(seed.encode(), digest_size=9).hexdigest()
+        claim_id = "git" + content_key(seed, 9)
         anchor = make_anchor(lines, first.line, first.line)
         claim: AiAuthorship | HumanAuthorship
         if kind is Contributor.HUMAN:
@@ -565,7 +562,7 @@ class _View:
         head = state[0]
         if not isinstance(head, str):
             return {}
-        text_key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        text_key = content_key(text)
         key = (path, text_key, state, markers)
         found = self._answers.get(key)
         if found is not None:
@@ -1196,20 +1193,8 @@ def _map_lines(old: Sequence[str], new: Sequence[str]) -> dict[int, int | None]:
     if len(old) == len(new) and list(old) == list(new):
         return {i + 1: i for i in range(len(new))}
     mapping: dict[int, int | None] = {}
-    prefix = 0
-    limit = min(len(old), len(new))
-    while prefix < limit and old[prefix] == new[prefix]:
-        mapping[prefix + 1] = prefix
-        prefix += 1
-    suffix = 0
-    while suffix < limit - prefix and old[-1 - suffix] == new[-1 - suffix]:
-        suffix += 1
-        mapping[len(new) - suffix + 1] = len(old) - suffix
-    old_mid = old[prefix : len(old) - suffix]
-    new_mid = new[prefix : len(new) - suffix]
-    if old_mid and new_mid and len(old_mid) * len(new_mid) <= _MAX_DIFF_CELLS:
-        matcher = SequenceMatcher(None, old_mid, new_mid, autojunk=False)
-        for i, j, size in matcher.get_matching_blocks():
-            for offset in range(size):
-                mapping[prefix + j + offset + 1] = prefix + i + offset
+    for tag, i1, i2, j1, _ in line_opcodes(old, new, max_cells=_MAX_DIFF_CELLS):
+        if tag == "equal":
+            for offset in range(i2 - i1):
+                mapping[j1 + offset + 1] = i1 + offset
     return mapping

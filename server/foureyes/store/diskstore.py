@@ -140,7 +140,7 @@ def _jsondisk(diskcache: Any) -> Any:
     Disk = diskcache.Disk
     raw = diskcache.core.MODE_RAW
 
-    class JsonDisk(Disk):
+    class JsonDisk(Disk):  # type: ignore[valid-type,misc]  # diskcache ships no types
         """Keys and values are str (JSON text), kept in the database row itself."""
 
         def __init__(self, directory: str, **_settings: object) -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import hashlib
 import subprocess
 import threading
 from collections.abc import Sequence
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import Protocol
 
 from foureyes.core.errors import EnvironmentProblem, UsageError
+from foureyes.core.text import content_key
 from foureyes.store.repo import FOUREYES_DIR, LEDGER_NAME, Repository, decode_text, file_stamp
 
 LEDGER_RELPATH = f"{FOUREYES_DIR}/{LEDGER_NAME}"
@@ -136,7 +136,7 @@ class Commit:
                 raise EnvironmentProblem(f"git cannot read {LEDGER_RELPATH} in {self.label}")
             folder = self.repo.cache_dir / "commits"
             folder.mkdir(parents=True, exist_ok=True)
-            name = hashlib.blake2b(data, digest_size=12).hexdigest()
+            name = content_key(data, 12)
             target = folder / f"ledger-{name}.jsonl"
             if not target.exists():
                 partial = target.with_suffix(".part")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import Literal
 
 _SHA = re.compile(r"^[0-9a-f]{40}(?:[0-9a-f]{24})?$")
 
@@ -41,7 +42,7 @@ def common_dir(gitdir: Path) -> Path:
     return target if target.is_absolute() else (gitdir / target).resolve()
 
 
-def read_ref(gitdir: Path, name: str) -> str | bool | None:
+def read_ref(gitdir: Path, name: str) -> str | Literal[False] | None:
     """The commit id `name` (e.g. "refs/notes/ai") points at; None when it does not exist;
     False when this layout cannot be read without git."""
     common = common_dir(gitdir)

@@ -22,7 +22,6 @@ This module knows claims and bytes; it must not know about anchoring, git or fac
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 import os
 import re
@@ -52,6 +51,7 @@ from foureyes.core.model import (
     Identity,
     ReviewRequest,
 )
+from foureyes.core.text import content_key
 
 FORMAT_VERSION = 1
 _COMMON_FIELDS = frozenset({"v", "id", "kind", "at", "by", "path", "anchor"})
@@ -500,11 +500,11 @@ class LedgerSnapshot:
 class _ReadState:
     device_inode: tuple[int, int] = (0, 0)
     offset: int = 0  # bytes consumed (always just after a newline)
-    fingerprint: bytes = b""  # hash of the bytes just before `offset`
+    fingerprint: str = ""  # hash of the bytes just before `offset`
     lines: _Lines = field(default_factory=_Lines)
     generation: int = 0
     # The last line when it has no newline yet: never consumed, re-read every time.
-    tail_fingerprint: bytes = b""  # hash of those bytes; empty when there are none
+    tail_fingerprint: str = ""  # hash of those bytes; empty when there are none
     tail_claim: Claim | None = None  # a whole event that only lacks its newline
     tail_problem: LedgerProblem | None = None
 
@@ -663,7 +663,7 @@ class Ledger:
             changed = True
         torn = data[complete_end:]
         del data
-        tail = _fingerprint(torn) if torn.strip() else b""
+        tail = _fingerprint(torn) if torn.strip() else ""
         if changed or tail != state.tail_fingerprint:
             # The tail is left unconsumed: a later append ends it with a newline, and it
             # is then read as the whole line it has become.
@@ -780,8 +780,8 @@ def _unreadable(path: Path, error: OSError) -> LedgerError:
     )
 
 
-def _fingerprint(data: bytes) -> bytes:
-    return hashlib.blake2b(data, digest_size=16).digest()
+def _fingerprint(data: bytes) -> str:
+    return content_key(data)
 
 
 def _read_range(fd: int, offset: int, length: int) -> bytes:

@@ -16,8 +16,8 @@ from pathlib import PurePosixPath
 
 from foureyes.cli.common import EXIT_OK, Subcommands, add_command
 from foureyes.cli.review_common import add_region_argument, find_region, where
-from foureyes.core.anchor import split_lines
 from foureyes.core.model import AiAuthorship, Identity, Region, Seniors
+from foureyes.core.text import split_lines
 from foureyes.core.untrusted import code_line, markdown_code, markdown_text
 from foureyes.core.wording import count
 from foureyes.engine.engine import Engine

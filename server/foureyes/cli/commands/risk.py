@@ -7,8 +7,8 @@ import sys
 from typing import Any
 
 from foureyes.cli.common import EXIT_OK, Subcommands, add_command, print_json, warn_about
-from foureyes.core.anchor import split_lines
 from foureyes.core.model import Risk
+from foureyes.core.text import split_lines
 from foureyes.core.wording import span
 from foureyes.engine.engine import Engine
 from foureyes.risk.assess import RegionInput
