@@ -32,17 +32,9 @@ from foureyes.core.model import (
     Identity,
     ReviewRequest,
 )
-from foureyes.store.ledger import (
-    FORMAT_VERSION,
-    InvalidEvent,
-    Ledger,
-    LedgerSnapshot,
-    decode,
-    encode,
-    encode_line,
-    new_id,
-    now,
-)
+from foureyes.store.ledger import Ledger, new_id, now
+from foureyes.store.ledger_codec import FORMAT_VERSION, InvalidEvent, decode, encode, encode_line
+from foureyes.store.ledger_snapshot import LedgerSnapshot
 
 WRITER = Path(__file__).with_name("ledger_writer.py")
 DANA = Identity(name="Dana", email="dana@example.com")

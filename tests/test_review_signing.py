@@ -17,7 +17,8 @@ from foureyes.core.model import Approval, Identity
 from foureyes.core.text import split_lines
 from foureyes.rules import signing
 from foureyes.rules.signing import key_from
-from foureyes.store.ledger import encode_line, new_id, now
+from foureyes.store.ledger import new_id, now
+from foureyes.store.ledger_codec import encode_line
 
 pytestmark = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="needs ssh-keygen")
 

@@ -39,7 +39,8 @@ from rawlsp import RawServer
 from conftest import GitRepo, Result
 from foureyes.core.errors import LedgerError
 from foureyes.core.model import AiAuthorship, Anchor, Identity
-from foureyes.store.ledger import Ledger, encode_line
+from foureyes.store.ledger import Ledger
+from foureyes.store.ledger_codec import encode_line
 from foureyes.store.repo import Repository
 
 MODE_PICKLE = 4  # diskcache's mode for a pickled value

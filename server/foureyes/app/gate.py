@@ -26,8 +26,10 @@ from foureyes.rules.policy import POLICY_FILE, PYPROJECT, Policy, PolicyError, l
 from foureyes.sources.agent_trace import DEFAULT_PATH as TRACES_PATH
 from foureyes.store.base import Base
 from foureyes.store.files import Commit
-from foureyes.store.ledger import LedgerSnapshot
-from foureyes.store.ledger import parse_line as ledger_line  # the one definition of a valid line
+from foureyes.store.ledger_codec import (
+    parse_line as ledger_line,  # the one definition of a valid line
+)
+from foureyes.store.ledger_snapshot import LedgerSnapshot
 from foureyes.store.repo import Repository
 
 # Said once when approvals are counted while the policy names no seniors (review.seniors

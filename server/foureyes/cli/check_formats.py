@@ -19,7 +19,7 @@ from foureyes.cli.review_common import region_review_json, where
 from foureyes.core.untrusted import one_line
 from foureyes.core.wording import count
 from foureyes.store.base import Base
-from foureyes.store.ledger import LedgerProblem
+from foureyes.store.ledger_snapshot import LedgerProblem
 
 SARIF_SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

@@ -12,7 +12,7 @@ from foureyes.cli.commands import BY_NAME
 from foureyes.core.untrusted import one_line
 
 if TYPE_CHECKING:  # only for annotations: `foureyes --version` need not load the ledger code
-    from foureyes.store.ledger import LedgerSnapshot
+    from foureyes.store.ledger_snapshot import LedgerSnapshot
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1

@@ -79,7 +79,8 @@ from foureyes.store import gitrefs
 from foureyes.store.base import resolve_base
 from foureyes.store.diskstore import DiskStore
 from foureyes.store.files import LEDGER_RELPATH, Files, WorkingTree
-from foureyes.store.ledger import Ledger, LedgerSnapshot
+from foureyes.store.ledger import Ledger
+from foureyes.store.ledger_snapshot import LedgerSnapshot
 from foureyes.store.repo import Repository, file_stamp
 
 _PRESENT = frozenset({Match.SAME, Match.REFORMATTED, Match.EDITED})
