@@ -9,19 +9,11 @@ from __future__ import annotations
 
 import pytest
 
-from foureyes.core.anchor import (
-    CONTEXT_LINES,
-    LineMatch,
-    Match,
-    TextIndex,
-    exact_hash,
-    is_trivial,
-    line_hash,
-    make_anchor,
-    resolve,
-    split_lines,
-)
+from foureyes.core.anchor import CONTEXT_LINES, exact_hash, is_trivial, line_hash, make_anchor
 from foureyes.core.model import Anchor
+from foureyes.core.resolve import LineMatch, Match, resolve
+from foureyes.core.text import split_lines
+from foureyes.core.text_index import TextIndex
 
 SAME, REFORMATTED, EDITED, INSERTED = Match.SAME, Match.REFORMATTED, Match.EDITED, Match.INSERTED
 

@@ -19,8 +19,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import GitRepo
-from foureyes.core.anchor import TextIndex, line_hash
+from foureyes.core.anchor import line_hash
 from foureyes.core.model import FileReport
+from foureyes.core.text_index import TextIndex
 from foureyes.engine import engine as engine_module
 from foureyes.engine.engine import Engine
 from foureyes.store.repo import Repository

@@ -26,15 +26,9 @@ from dataclasses import dataclass, replace
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from foureyes.core.anchor import (
-    CONTEXT_LINES,
-    Match,
-    TextIndex,
-    is_trivial,
-    line_hash,
-    make_anchor,
-    resolve,
-)
+from foureyes.core.anchor import CONTEXT_LINES, is_trivial, line_hash, make_anchor
+from foureyes.core.resolve import Match, resolve
+from foureyes.core.text_index import TextIndex
 
 FILLER = ("", "}", "return None", "pass")
 WORDS = (

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from foureyes.core.anchor import Match, TextIndex, line_sketch, make_anchor, resolve, similarity
+from foureyes.core.anchor import line_sketch, make_anchor, similarity
+from foureyes.core.resolve import Match, resolve
+from foureyes.core.text_index import TextIndex
 
 WORDS = (
     "alpha", "beta", "gamma", "delta", "load", "save", "item", "value", "count", "parse",

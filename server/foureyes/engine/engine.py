@@ -21,15 +21,7 @@ from dataclasses import replace
 from functools import partial
 from pathlib import PurePosixPath
 
-from foureyes.core.anchor import (
-    CONTEXT_LINES,
-    LineMatch,
-    Match,
-    TextIndex,
-    line_hash,
-    resolve,
-    split_lines,
-)
+from foureyes.core.anchor import CONTEXT_LINES, line_hash
 from foureyes.core.errors import EnvironmentProblem, UsageError
 from foureyes.core.lru import Lru
 from foureyes.core.model import (
@@ -55,7 +47,9 @@ from foureyes.core.model import (
     RiskReason,
     Seniors,
 )
-from foureyes.core.text import content_key
+from foureyes.core.resolve import LineMatch, Match, resolve
+from foureyes.core.text import content_key, split_lines
+from foureyes.core.text_index import TextIndex
 from foureyes.engine.units import Unit, review_units, risk_blocks
 from foureyes.risk.assess import Assessor, RegionInput, RiskConfig
 from foureyes.risk.catalog import RULES
