@@ -1,4 +1,4 @@
-"""`gate.compare_ledgers`: what a change may do to the ledger (append valid events) and
+"""`ledger_change.compare_ledgers`: what a change may do to the ledger (append valid events) and
 what it may not (drop or rewrite the base's events, add lines that are not events,
 reuse an id). Order and serialisation are not changes: the ledger is merged with
 `merge=union`, which interleaves lines, and a line may be re-serialised."""
@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from foureyes.app.gate import LedgerChange, compare_ledgers
+from foureyes.app.ledger_change import LedgerChange, compare_ledgers
 
 
 def event(event_id: str, kind: str = "ai", by: str = "jo@example.com", **extra: Any) -> bytes:

@@ -14,7 +14,8 @@ from typing import Any
 from urllib.parse import quote
 
 from foureyes import __version__
-from foureyes.app.gate import Finding, LedgerChange, Unchecked
+from foureyes.app.gate import Finding, Unchecked
+from foureyes.app.ledger_change import LedgerChange
 from foureyes.cli.review_common import region_review_json, where
 from foureyes.core.untrusted import one_line
 from foureyes.core.wording import count
