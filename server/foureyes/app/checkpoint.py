@@ -5,13 +5,7 @@ code): `begin` records the content of every tracked and untracked-but-not-ignore
 text file; `end` compares the working tree with that snapshot and appends one AI
 authorship claim per run of added or changed lines (source "checkpoint"), with the
 lines the run replaced counted on it. A person's edit made before `begin` is in the
-snapshot, so it is never claimed.
-
-Snapshots live under `checkpoints/` in the repository's cache (`Repository.cache_dir`,
-in the git directory, so outside the working tree): a small JSON
-manifest per open checkpoint, and file contents stored once each by their hash in
-`objects/`, so snapshotting a large tree twice costs one copy of what changed. A file
-whose size, times and inode are what the last snapshot saw is not read again.
+snapshot, so it is never claimed. Snapshots and their store are `checkpoint_store.py`.
 
 This module must not know about argv, terminals, exit codes or how the agent is run
 (`process.py` runs a wrapped command).
@@ -19,27 +13,28 @@ This module must not know about argv, terminals, exit codes or how the agent is 
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import secrets
-import stat
-import time
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
-from typing import Any
 
+from foureyes.app.checkpoint_store import (
+    Snapshot,
+    Store,
+    last_seen,
+    last_seen_digests,
+    snapshot_from,
+    snapshot_json,
+    take_snapshot,
+)
 from foureyes.app.edits import Written, diff_texts, edit_id, normalise
 from foureyes.core.anchor import make_anchor
 from foureyes.core.errors import UsageError
 from foureyes.core.model import AiAuthorship
-from foureyes.core.text import content_key, split_lines
+from foureyes.core.text import split_lines
 from foureyes.core.wording import count
 from foureyes.store.initialise import append_claims, initialise
 from foureyes.store.ledger import new_id, now
-from foureyes.store.repo import FOUREYES_DIR, MAX_FILE_BYTES, Repository
+from foureyes.store.repo import Repository
 
 SOURCE = "checkpoint"
 # A checkpoint knows exactly what changed between begin and end, but not who changed
@@ -47,33 +42,7 @@ SOURCE = "checkpoint"
 CONFIDENCE = 0.9
 DEFAULT_NAME = "default"
 MANIFEST_VERSION = 1
-# A file modified this close to (or after) the moment its stat was taken may have
-# changed again within the file system's time resolution: its stat proves nothing.
-_RACY_SECONDS = 2.0
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-
-
-@dataclass(frozen=True, slots=True)
-class FileState:
-    """One file as a snapshot saw it: content hash, and the stat that lets us skip it."""
-
-    digest: str
-    mtime_ns: int
-    ctime_ns: int
-    size: int
-    inode: int
-
-    def stat_key(self) -> tuple[int, int, int, int]:
-        return (self.mtime_ns, self.ctime_ns, self.size, self.inode)
-
-
-@dataclass(slots=True)
-class Snapshot:
-    """The working tree's text files at one moment (what `begin` stores)."""
-
-    files: dict[str, FileState] = field(default_factory=dict)
-    skipped: dict[str, str] = field(default_factory=dict)  # path -> why it was not read
-    taken_at: float = 0.0  # time.time() when the listing started
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,159 +80,6 @@ class CheckpointResult:
     @property
     def lines_claimed(self) -> int:
         return sum(run.end - run.start + 1 for change in self.changes for run in change.runs)
-
-
-# --- the store ----------------------------------------------------------------------------
-
-
-class Store:
-    """`checkpoints/` in the repository's cache: manifests of open checkpoints and the
-    content store."""
-
-    def __init__(self, repo: Repository) -> None:
-        self.repo = repo
-        self.root = repo.cache_dir / "checkpoints"
-        self.objects = self.root / "objects"
-
-    def manifest_path(self, name: str) -> Path:
-        return self.root / f"{name}.json"
-
-    def last_seen_path(self) -> Path:
-        return self.root / "last-seen.json"
-
-    def put(self, digest: str, data: bytes) -> None:
-        target = self.objects / digest[:2] / digest[2:]
-        if target.exists():
-            return
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f"{target.name}.{secrets.token_hex(4)}.tmp")
-        temporary.write_bytes(data)
-        os.replace(temporary, target)
-
-    def has(self, digest: str) -> bool:
-        return (self.objects / digest[:2] / digest[2:]).is_file()
-
-    def get(self, digest: str) -> bytes | None:
-        try:
-            return (self.objects / digest[:2] / digest[2:]).read_bytes()
-        except FileNotFoundError:
-            return None
-
-    def write_json(self, path: Path, data: dict[str, Any]) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f"{path.name}.{secrets.token_hex(4)}.tmp")
-        temporary.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
-        os.replace(temporary, path)
-
-    def read_json(self, path: Path) -> dict[str, Any] | None:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (FileNotFoundError, ValueError):
-            return None
-        return data if isinstance(data, dict) else None
-
-    def prune(self, keep: Iterable[str]) -> None:
-        """Drop stored contents no open checkpoint and no stat cache refers to."""
-        wanted = set(keep)
-        for manifest in self.root.glob("*.json"):
-            data = self.read_json(manifest) or {}
-            files = data.get("files")
-            if isinstance(files, dict):
-                wanted.update(entry[0] for entry in files.values() if isinstance(entry, list))
-        if not self.objects.is_dir():
-            return
-        for folder in self.objects.iterdir():
-            for stored in folder.iterdir():
-                if folder.name + stored.name not in wanted and not stored.name.endswith(".tmp"):
-                    stored.unlink(missing_ok=True)
-
-
-# --- taking a snapshot ------------------------------------------------------------------
-
-
-def digest_of(data: bytes) -> str:
-    return content_key(data, 20)
-
-
-def list_files(repo: Repository) -> list[str]:
-    """Tracked files and untracked files git does not ignore; never foureyes' own."""
-    listing = repo.git("ls-files", "-z", "--cached", "--others", "--exclude-standard")
-    paths = dict.fromkeys(p for p in listing.split("\0") if p)
-    return [p for p in paths if p.split("/", 1)[0] != FOUREYES_DIR]
-
-
-def take_snapshot(repo: Repository, store: Store, previous: Snapshot | None = None) -> Snapshot:
-    """Read every text file (reusing `previous` for files whose stat is unchanged)."""
-    snapshot = Snapshot(taken_at=time.time())
-    for path in list_files(repo):
-        state, reason = _read_state(repo, store, path, previous)
-        if state is not None:
-            snapshot.files[path] = state
-        elif reason is not None:
-            snapshot.skipped[path] = reason
-    return snapshot
-
-
-def _read_state(
-    repo: Repository, store: Store, path: str, previous: Snapshot | None
-) -> tuple[FileState | None, str | None]:
-    """The file's state (content stored), or None and why not (None: it is not a file)."""
-    full = repo.abspath(path)
-    try:
-        info = full.lstat()
-    except FileNotFoundError:
-        return None, None  # deleted in the working tree
-    if not _is_regular(info.st_mode):
-        return None, None  # a symlink, a submodule, a socket: not text we track
-    stat_key = (info.st_mtime_ns, info.st_ctime_ns, info.st_size, info.st_ino)
-    known = previous.files.get(path) if previous else None
-    if (
-        known is not None
-        and previous is not None
-        and known.stat_key() == stat_key
-        and info.st_mtime_ns / 1e9 < previous.taken_at - _RACY_SECONDS
-        and store.has(known.digest)
-    ):
-        return known, None
-    if info.st_size > MAX_FILE_BYTES:
-        return None, f"over {MAX_FILE_BYTES // (1024 * 1024)} MiB"
-    try:
-        data = full.read_bytes()
-    except OSError as error:
-        return None, f"cannot be read ({error.strerror or error})"
-    if b"\0" in data[:8192]:
-        return None, "binary"
-    digest = digest_of(data)
-    store.put(digest, data)
-    return FileState(digest, *stat_key), None
-
-
-def _is_regular(mode: int) -> bool:
-    return stat.S_ISREG(mode)
-
-
-def _snapshot_json(snapshot: Snapshot) -> dict[str, Any]:
-    return {
-        "taken_at": snapshot.taken_at,
-        "files": {
-            path: [s.digest, s.mtime_ns, s.ctime_ns, s.size, s.inode]
-            for path, s in snapshot.files.items()
-        },
-        "skipped": snapshot.skipped,
-    }
-
-
-def _snapshot_from(data: dict[str, Any]) -> Snapshot:
-    snapshot = Snapshot(taken_at=float(data.get("taken_at") or 0.0))
-    files = data.get("files")
-    if isinstance(files, dict):
-        for path, entry in files.items():
-            if isinstance(entry, list) and len(entry) == 5:
-                snapshot.files[path] = FileState(str(entry[0]), *(int(v) for v in entry[1:]))
-    skipped = data.get("skipped")
-    if isinstance(skipped, dict):
-        snapshot.skipped = {str(k): str(v) for k, v in skipped.items()}
-    return snapshot
 
 
 # --- begin and end ------------------------------------------------------------------------
@@ -308,7 +124,7 @@ def begin(
             f"checkpoint begin --agent {agent}{named} --restart` to drop it and snapshot again",
         )
     initialise(repo)  # makes .foureyes/ and ignores its cache/ folder
-    previous = _last_seen(store)
+    previous = last_seen(store)
     snapshot = take_snapshot(repo, store, previous)
     checkpoint = Checkpoint(name, agent, model, session, now(), snapshot)
     store.write_json(
@@ -320,10 +136,10 @@ def begin(
             "model": model,
             "session": session,
             "started": checkpoint.started.isoformat(),
-            **_snapshot_json(snapshot),
+            **snapshot_json(snapshot),
         },
     )
-    store.write_json(store.last_seen_path(), _snapshot_json(snapshot))
+    store.write_json(store.last_seen_path(), snapshot_json(snapshot))
     return checkpoint
 
 
@@ -343,7 +159,7 @@ def load(repo: Repository, name: str = DEFAULT_NAME) -> Checkpoint | None:
         model=data.get("model") if isinstance(data.get("model"), str) else None,
         session=data.get("session") if isinstance(data.get("session"), str) else None,
         started=started,
-        snapshot=_snapshot_from(data),
+        snapshot=snapshot_from(data),
     )
 
 
@@ -354,7 +170,7 @@ def discard(repo: Repository, name: str = DEFAULT_NAME) -> bool:
     if not path.exists():
         return False
     path.unlink()
-    store.prune(_last_seen_digests(store))
+    store.prune(last_seen_digests(store))
     return True
 
 
@@ -394,8 +210,8 @@ def end(
     claims_from(repo, result, texts)
     append_claims(repo, result.claims)
     store.manifest_path(name).unlink(missing_ok=True)
-    store.write_json(store.last_seen_path(), _snapshot_json(after))
-    store.prune(_last_seen_digests(store))
+    store.write_json(store.last_seen_path(), snapshot_json(after))
+    store.prune(last_seen_digests(store))
     return result
 
 
@@ -464,13 +280,3 @@ def claims_from(repo: Repository, result: CheckpointResult, texts: dict[str, str
                 source=SOURCE, confidence=CONFIDENCE, replaced=run.replaced, edit=edits[path],
             )
         )  # fmt: skip
-
-
-def _last_seen(store: Store) -> Snapshot | None:
-    data = store.read_json(store.last_seen_path())
-    return _snapshot_from(data) if data else None
-
-
-def _last_seen_digests(store: Store) -> set[str]:
-    seen = _last_seen(store)
-    return {state.digest for state in seen.files.values()} if seen else set()
