@@ -16,9 +16,8 @@ stats each file and runs no git at all. A file whose stat changed is read and ha
 only a file whose content (or key) changed is resolved again; after a new commit,
 history blames again only the files the new commits touched. Files modified within
 two seconds of the last scan are always re-read, since their stat may not show a
-change made in the same tick. The state is plain JSON with a version, read back
-field by field: a missing, torn, foreign or wrong-shaped file is a cache miss (a full
-scan), never an error, and nothing in it can run code.
+change made in the same tick. The state and how it is read back without trusting it
+are `scan_state.py`.
 
 Until the engine merges history itself, this module merges it (`merge_history`); once
 it does, `_resolve` should take the engine's report as it is. This module must not
@@ -29,7 +28,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import stat
 import threading
 import time
@@ -41,6 +39,15 @@ from pathlib import Path
 from typing import Any
 
 from foureyes import __version__
+from foureyes.app.scan_state import (
+    STATE_NAME,
+    STATE_VERSION,
+    Entry,
+    FileSummary,
+    State,
+    load_state,
+    save_state,
+)
 from foureyes.core.errors import EnvironmentProblem
 from foureyes.core.model import AiAuthorship, Contributor, LineAuthorship
 from foureyes.core.text import content_key, split_lines
@@ -50,33 +57,12 @@ from foureyes.sources.history import history_state
 from foureyes.store import gitrefs
 from foureyes.store.repo import FOUREYES_DIR, MAX_FILE_BYTES, Repository, file_stamp
 
-STATE_NAME = "scan.json"
-STATE_VERSION = 2
 _RACY_SECONDS = 2.0
 _POLICY_FILES = (".foureyes.toml", "pyproject.toml", "CODEOWNERS", ".github/CODEOWNERS",
                  "docs/CODEOWNERS")  # fmt: skip
 
 Progress = Callable[[int, int, str], None]  # (done, total, path)
 Ignored = Callable[[str], bool]  # repository-relative path -> left out of the scan
-
-
-@dataclass(frozen=True, slots=True)
-class FileSummary:
-    """One file's authorship in numbers."""
-
-    path: str
-    lines: int
-    ai: int
-    mixed: int
-    human: int
-    by_source: dict[str, int]  # AI and mixed lines per source ("hook:claude-code", "git-ai", ...)
-    by_agent: dict[str, int]  # AI and mixed lines per agent
-    blocks: int  # maximal runs of AI or mixed lines (blank lines inside do not split one)
-    review: dict[str, int]  # the engine's regions per review state
-
-    @property
-    def unknown(self) -> int:
-        return self.lines - self.ai - self.mixed - self.human
 
 
 @dataclass(slots=True)
@@ -111,23 +97,6 @@ class ScanResult:
         }
 
 
-@dataclass(slots=True)
-class _Entry:
-    stat: tuple[int, int, int, int]  # mtime_ns, ctime_ns, size, inode
-    digest: str
-    key: str  # the global key as canonical JSON (see _canonical)
-    summary: FileSummary | None
-    skipped: str | None = None
-
-
-@dataclass(slots=True)
-class _State:
-    listing_key: str = ""  # canonical JSON
-    paths: list[str] = field(default_factory=list)
-    entries: dict[str, _Entry] = field(default_factory=dict)
-    taken_at: float = 0.0
-
-
 def scan(
     repo: Repository,
     *,
@@ -142,7 +111,7 @@ def scan(
     started = time.perf_counter()
     result = ScanResult()
     state_path = repo.cache_dir / STATE_NAME
-    previous = _load(state_path)
+    previous = load_state(state_path)
     global_key = _global_key(repo, tuple(extra_markers))
     key = _canonical(global_key)
     listing_key = _canonical((global_key[1], _stamp_of(repo, "index")))
@@ -151,7 +120,7 @@ def scan(
     else:
         paths = _tracked(repo)
         result.listed_by_git = True
-    state = _State(listing_key=listing_key, paths=paths, taken_at=time.time())
+    state = State(listing_key=listing_key, paths=paths, taken_at=time.time())
     # Filtered after the listing is cached: the listing's key does not cover the policy.
     is_ignored = ignored or _policy_ignores(repo, engine)
     paths = [path for path in paths if not is_ignored(path)]
@@ -175,7 +144,7 @@ def scan(
         summary = _resolve(engine, path, text, extra_markers)
         digest = _digest(text)
         with lock:
-            state.entries[path] = _Entry(stat_key, digest, key, summary)
+            state.entries[path] = Entry(stat_key, digest, key, summary)
             done_count += 1
             if progress:
                 progress(done_count, len(paths), path)
@@ -200,14 +169,14 @@ def scan(
             result.files.append(entry.summary)
         elif entry.skipped:
             result.skipped.append((path, entry.skipped))
-    _save(state_path, state)
+    save_state(state_path, state)
     result.seconds = time.perf_counter() - started
     return result
 
 
 def _check(
-    repo: Repository, path: str, previous: _State, key: str
-) -> tuple[_Entry | None, str | None, tuple[int, int, int, int] | None]:
+    repo: Repository, path: str, previous: State, key: str
+) -> tuple[Entry | None, str | None, tuple[int, int, int, int] | None]:
     """(entry to keep, or None and the text to resolve, and the file's stat); all None
     for a path that is not a regular file now."""
     full = repo.abspath(path)
@@ -224,16 +193,16 @@ def _check(
         return old, None, stat_key
     if info.st_size > MAX_FILE_BYTES:
         reason = f"over {MAX_FILE_BYTES // (1024 * 1024)} MiB"
-        return _Entry(stat_key, "", key, None, reason), None, stat_key
+        return Entry(stat_key, "", key, None, reason), None, stat_key
     try:
         data = full.read_bytes()
     except OSError as error:
-        return _Entry(stat_key, "", key, None, f"unreadable ({error.strerror})"), None, stat_key
+        return Entry(stat_key, "", key, None, f"unreadable ({error.strerror})"), None, stat_key
     if b"\0" in data[:8192]:
-        return _Entry(stat_key, "", key, None, "binary"), None, stat_key
+        return Entry(stat_key, "", key, None, "binary"), None, stat_key
     text = data.decode("utf-8", errors="replace")
     if old is not None and old.key == key and old.digest == _digest(text):
-        return _Entry(stat_key, old.digest, key, old.summary), None, stat_key
+        return Entry(stat_key, old.digest, key, old.summary), None, stat_key
     return None, text, stat_key
 
 
@@ -323,126 +292,6 @@ def _canonical(value: object) -> str:
     """A key as JSON text: compares equal exactly when the key does (tuples and lists
     alike), and survives a round trip through the state file unchanged."""
     return json.dumps(value, ensure_ascii=True, separators=(",", ":"), sort_keys=True)
-
-
-class _BadState(ValueError):
-    """The state file is not one this version wrote."""
-
-
-def _load(path: Path) -> _State:
-    """The previous scan's state; an empty one when the file is missing, torn, from
-    another version or of the wrong shape (the scan is then simply not incremental)."""
-    try:
-        data = json.loads(path.read_bytes())
-        return _state_from(data)
-    except Exception:  # OSError, ValueError, RecursionError, _BadState: start over
-        return _State()
-
-
-def _save(path: Path, state: _State) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f"{path.name}.{secrets.token_hex(4)}.tmp")
-        temporary.write_text(_state_to(state), encoding="utf-8")
-        os.replace(temporary, path)
-    except (OSError, ValueError):
-        pass  # a read-only git directory: the next scan is simply not incremental
-
-
-def _state_to(state: _State) -> str:
-    keys: dict[str, int] = {}
-    entries = {}
-    for path, entry in state.entries.items():
-        summary = entry.summary
-        entries[path] = {
-            "stat": list(entry.stat),
-            "digest": entry.digest,
-            "key": keys.setdefault(entry.key, len(keys)),  # most entries share one key
-            "summary": None if summary is None else {
-                "lines": summary.lines, "ai": summary.ai, "mixed": summary.mixed,
-                "human": summary.human, "by_source": summary.by_source,
-                "by_agent": summary.by_agent, "blocks": summary.blocks,
-                "review": summary.review,
-            },
-            "skipped": entry.skipped,
-        }  # fmt: skip
-    return json.dumps({
-        "version": STATE_VERSION, "foureyes": __version__, "listing_key": state.listing_key,
-        "paths": state.paths, "taken_at": state.taken_at, "keys": list(keys),
-        "entries": entries,
-    }, ensure_ascii=True, separators=(",", ":"))  # fmt: skip
-
-
-def _state_from(data: object) -> _State:
-    """Raises _BadState (or another ValueError) unless `data` has exactly our shape."""
-    if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
-        raise _BadState("another version")
-    if data.get("foureyes") != __version__:
-        raise _BadState("another foureyes")
-    keys = _list_of(data.get("keys"), str)
-    paths = _list_of(data.get("paths"), str)
-    taken_at = data.get("taken_at")
-    if not isinstance(taken_at, int | float) or isinstance(taken_at, bool):
-        raise _BadState("taken_at")
-    state = _State(
-        listing_key=_typed(data.get("listing_key"), str), paths=paths, taken_at=float(taken_at)
-    )
-    entries = data.get("entries")
-    if not isinstance(entries, dict):
-        raise _BadState("entries")
-    for path, raw in entries.items():
-        if not isinstance(raw, dict):
-            raise _BadState("entry")
-        stat_key = _list_of(raw.get("stat"), int)
-        index = _typed(raw.get("key"), int)
-        if len(stat_key) != 4 or not 0 <= index < len(keys):
-            raise _BadState("entry")
-        skipped = raw.get("skipped")
-        if skipped is not None and not isinstance(skipped, str):
-            raise _BadState("skipped")
-        summary = raw.get("summary")
-        state.entries[path] = _Entry(
-            stat=(stat_key[0], stat_key[1], stat_key[2], stat_key[3]),
-            digest=_typed(raw.get("digest"), str),
-            key=keys[index],
-            summary=None if summary is None else _summary_from(path, summary),
-            skipped=skipped,
-        )
-    return state
-
-
-def _summary_from(path: str, raw: object) -> FileSummary:
-    if not isinstance(raw, dict):
-        raise _BadState("summary")
-    counts = {name: _typed(raw.get(name), int) for name in ("lines", "ai", "mixed", "human",
-                                                              "blocks")}  # fmt: skip
-    if any(value < 0 for value in counts.values()):
-        raise _BadState("summary")
-    return FileSummary(
-        path=path, lines=counts["lines"], ai=counts["ai"], mixed=counts["mixed"],
-        human=counts["human"], blocks=counts["blocks"],
-        by_source=_counter(raw.get("by_source")), by_agent=_counter(raw.get("by_agent")),
-        review=_counter(raw.get("review")),
-    )  # fmt: skip
-
-
-def _counter(raw: object) -> dict[str, int]:
-    if not isinstance(raw, dict):
-        raise _BadState("counter")
-    return {_typed(name, str): _typed(count, int) for name, count in raw.items()}
-
-
-def _typed(value: object, kind: type[Any]) -> Any:
-    # bool is an int to isinstance; never a count or an index here.
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise _BadState(f"not a {kind.__name__}")
-    return value
-
-
-def _list_of(value: object, kind: type[Any]) -> list[Any]:
-    if not isinstance(value, list):
-        raise _BadState("not a list")
-    return [_typed(item, kind) for item in value]
 
 
 def discover_root(start: Path | None = None) -> Repository:

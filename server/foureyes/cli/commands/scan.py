@@ -14,7 +14,8 @@ import sys
 import time
 from typing import TextIO
 
-from foureyes.app.scan import FileSummary, ScanResult, discover_root, scan
+from foureyes.app.scan import ScanResult, discover_root, scan
+from foureyes.app.scan_state import FileSummary
 from foureyes.cli.common import EXIT_OK, Subcommands, add_command, print_json
 from foureyes.core.wording import count
 from foureyes.rules.policy import PolicyLoader
