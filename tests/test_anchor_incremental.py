@@ -22,7 +22,7 @@ from conftest import GitRepo
 from foureyes.core.anchor import line_hash
 from foureyes.core.model import FileReport
 from foureyes.core.text_index import TextIndex
-from foureyes.engine import engine as engine_module
+from foureyes.engine import authorship as engine_module
 from foureyes.engine.engine import Engine
 from foureyes.store.repo import Repository
 
@@ -90,6 +90,7 @@ def test_typing_answers_as_a_fresh_engine_would(
     current = list(body)
     chooser = random.Random(13)
     typing.report("steps.py", "\n".join(current) + "\n")
+    claims = [claim.id for claim in typing.snapshot().for_path("steps.py")]
     # A resolution kept without its signature being computed took the shortcut.
     signed: set[str] = set()
     real_signature = engine_module._resolution_signature
@@ -114,14 +115,17 @@ def test_typing_answers_as_a_fresh_engine_would(
         else:
             del current[line]
         text = "\n".join(current) + "\n"
-        before = dict(typing._last_resolution)
+        before = {claim: typing.authorship.last_resolution(claim) for claim in claims}
         signed.clear()
         answer = typing.report("steps.py", text)
         if text not in seen:  # a text seen before is answered from the engine's caches
             shortcuts += sum(
                 1
-                for claim, last in typing._last_resolution.items()
-                if before[claim][1] is last[1] and claim not in signed
+                for claim in claims
+                if (last := typing.authorship.last_resolution(claim)) is not None
+                and (earlier := before[claim]) is not None
+                and earlier[1] is last[1]
+                and claim not in signed
             )
         seen.add(text)
         fresh = Engine(Repository(repo.root), complete_risk=False).report("steps.py", text)

@@ -63,6 +63,7 @@ class SyntaxFacts:
 EMPTY = SyntaxFacts((), (), 0)
 
 
+# Unbounded on purpose: one compiled query per language with a grammar, a handful.
 @cache
 def _query(language: str) -> Query | None:
     family = QUERY_FAMILY.get(language, language)
