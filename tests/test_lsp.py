@@ -567,3 +567,116 @@ async def test_review_queue_reports_work_done_progress(
     assert isinstance(reports[0], types.WorkDoneProgressBegin)
     assert reports[0].title == "foureyes" and "Resolving 1 file" in (reports[0].message or "")
     assert reports[-1].message == "1 AI region"
+
+
+# --- the scheduler's rules, in process (lsp/scheduler.py) ---
+
+
+def _scheduler(versions: dict[str, int]) -> Any:
+    from foureyes.lsp.scheduler import Scheduler
+
+    return Scheduler(versions.get)
+
+
+async def test_the_latency_lane_never_waits_behind_the_background_lane() -> None:
+    import threading
+
+    scheduler = _scheduler({})
+    release = threading.Event()
+    try:
+        slow = asyncio.ensure_future(scheduler.background(release.wait, 10))
+        fast = await asyncio.wait_for(scheduler.latency(lambda: "answered"), 2)
+        assert fast == "answered" and not slow.done()
+    finally:
+        release.set()
+        await slow
+        scheduler.shutdown()
+
+
+async def test_background_work_for_an_outdated_version_is_dropped_not_run() -> None:
+    import threading
+
+    from foureyes.lsp.scheduler import Dropped
+
+    versions = {"file:///a.py": 1}
+    scheduler = _scheduler(versions)
+    release = threading.Event()
+    ran: list[int] = []
+    try:
+        busy = asyncio.ensure_future(scheduler.background(release.wait, 10))
+        queued = asyncio.ensure_future(
+            scheduler.background(ran.append, 1, wanted=scheduler.still_current("file:///a.py", 1))
+        )
+        await asyncio.sleep(0.05)
+        versions["file:///a.py"] = 2  # edited while it waited for the thread
+        release.set()
+        await busy
+        with pytest.raises(Dropped):
+            await queued
+        assert ran == []
+        current = scheduler.still_current("file:///a.py", 2)
+        await scheduler.background(ran.append, 2, wanted=current)
+        assert ran == [2]
+    finally:
+        release.set()
+        scheduler.shutdown()
+
+
+async def test_only_the_latest_version_is_delivered_and_bursts_coalesce() -> None:
+    versions = {"file:///a.py": 1}
+    scheduler = _scheduler(versions)
+    computed: list[int] = []
+    delivered: list[tuple[int, int]] = []
+
+    async def compute(uri: str) -> int:
+        computed.append(versions[uri])
+        await asyncio.sleep(0.05)
+        return versions[uri]
+
+    def deliver(uri: str, version: int, result: int) -> None:
+        delivered.append((version, result))
+
+    scheduler.latest("file:///a.py", compute, deliver)
+    await asyncio.sleep(0.01)
+    for version in (2, 3, 4):  # a burst of edits while the first computation runs
+        versions["file:///a.py"] = version
+        scheduler.latest("file:///a.py", compute, deliver)
+    while not delivered:
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.1)
+    assert computed == [1, 4] and delivered == [(4, 4)]
+    scheduler.shutdown()
+
+
+async def test_work_after_a_pause_runs_once_per_version_for_the_latest_only() -> None:
+    versions = {"file:///a.py": 1}
+    scheduler = _scheduler(versions)
+    ran: list[int] = []
+
+    async def work(uri: str, version: int) -> bool:
+        ran.append(version)
+        return True
+
+    for version in (1, 2, 3):  # typing: each call moves the quiet time on
+        versions["file:///a.py"] = version
+        scheduler.after_pause("file:///a.py", 0.05, work)
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.2)
+    scheduler.after_pause("file:///a.py", 0.01, work)  # asked again, same version
+    await asyncio.sleep(0.1)
+    assert ran == [3]
+    scheduler.shutdown()
+
+
+def test_pull_diagnostics_only_with_a_way_to_ask_for_them_again(
+    pull_client_capabilities: types.ClientCapabilities,
+) -> None:
+    from foureyes.lsp import capabilities
+
+    pulls = capabilities.resolve(pull_client_capabilities)
+    assert pulls.pull_diagnostics and pulls.diagnostic_refresh
+    pull_client_capabilities.workspace.diagnostics = None  # type: ignore[union-attr]
+    pushed = capabilities.resolve(pull_client_capabilities)
+    assert not pushed.pull_diagnostics and not pushed.diagnostic_refresh
+    neovim = capabilities.resolve(client_capabilities("neovim@v0.11.0"))
+    assert neovim.code_action_resolve_command and not neovim.pull_diagnostics

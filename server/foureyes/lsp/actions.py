@@ -8,7 +8,6 @@ they read git's identity and write the ledger. Must not send LSP messages itself
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from lsprotocol import types
@@ -18,6 +17,7 @@ from foureyes.app.mark import LineRange, mark
 from foureyes.core import wording
 from foureyes.core.errors import UsageError
 from foureyes.core.model import FileReport, Identity, Region, ReviewState
+from foureyes.lsp.capabilities import Capabilities
 from foureyes.lsp.session import Located
 from foureyes.rules import four_eyes as rules
 
@@ -41,32 +41,13 @@ FILE_KIND = "source.foureyes.requestReview"
 NO_IDENTITY = "git does not know who you are (set user.email)"
 
 
-@dataclass(frozen=True, slots=True)
-class ClientSupport:
-    """What the client can do with code actions, read once at initialize."""
-
-    resolve_command: bool = False  # the client resolves `command` lazily
-    disabled: bool = False  # the client shows disabled actions with a reason
-
-
-def client_support(capabilities: types.ClientCapabilities) -> ClientSupport:
-    code_action = capabilities.text_document and capabilities.text_document.code_action
-    if not code_action:
-        return ClientSupport()
-    properties = code_action.resolve_support.properties if code_action.resolve_support else []
-    return ClientSupport(
-        resolve_command="command" in properties and bool(code_action.data_support),
-        disabled=bool(code_action.disabled_support),
-    )
-
-
 def build(
     uri: str,
     report: FileReport,
     selection: types.Range,
     diagnostics: Sequence[types.Diagnostic],
     identity: Identity | None,
-    support: ClientSupport,
+    support: Capabilities,
 ) -> list[types.CodeAction]:
     """Actions for the regions touching `selection`, plus marking and the file-wide request."""
     first, last = _selected_lines(selection)
@@ -85,7 +66,7 @@ def build(
                           related, support)  # fmt: skip
         if refusal is None:
             found.append(approve)
-        elif support.disabled:
+        elif support.code_action_disabled:
             approve.disabled = types.CodeActionDisabled(reason=refusal)
             approve.command = None
             approve.data = None
@@ -134,14 +115,14 @@ def _action(
     arguments: dict[str, Any],
     kind: str,
     related: list[types.Diagnostic],
-    support: ClientSupport,
+    support: Capabilities,
     *,
     preferred: bool = False,
 ) -> types.CodeAction:
     action = types.CodeAction(
         title=title, kind=kind, diagnostics=related or None, is_preferred=preferred or None
     )
-    if support.resolve_command:
+    if support.code_action_resolve_command:
         action.data = {"command": command, "arguments": arguments}
     else:
         action.command = types.Command(title=title, command=command, arguments=[arguments])
