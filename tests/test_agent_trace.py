@@ -20,7 +20,7 @@ import pytest
 from conftest import GitRepo, code_lines, contributors
 from foureyes.core.model import Contributor
 from foureyes.sources import history
-from foureyes.sources.agent_trace import murmur3_32, read_traces
+from foureyes.sources.agent_trace import hash_matches, murmur3_32, read_traces
 from foureyes.sources.history import history_authorship
 from foureyes.store.repo import Repository
 
@@ -169,6 +169,31 @@ def test_murmur3_known_values() -> None:
     assert murmur3_32(b"") == 0
     assert murmur3_32(b"hello") == 0x248BFA47
     assert murmur3_32(b"The quick brown fox jumps over the lazy dog") == 0x2E4FF723
+
+
+@pytest.mark.parametrize(
+    ("data", "seed", "expected"),
+    [
+        (b"", 1, 0x514E28B7),
+        (b"", 0xFFFFFFFF, 0x81F16F39),
+        (b"\0\0\0\0", 0, 0x2362F9DE),
+        (b"aaaa", 0x9747B28C, 0x5A97808A),
+        (b"abc", 0, 0xB3DD93FA),  # a 3-byte tail
+        (b"Hello, world!", 0x9747B28C, 0x24884CBA),
+    ],
+)
+def test_murmur3_known_values_with_seeds(data: bytes, seed: int, expected: int) -> None:
+    """SMHasher's MurmurHash3_x86_32 vectors: the hash is unsigned, with seeds and tails."""
+    assert murmur3_32(data, seed) == expected
+
+
+def test_a_murmur3_content_hash_is_checked_with_or_without_a_final_newline() -> None:
+    assert hash_matches("murmur3:248bfa47", "hello") is True
+    assert hash_matches("MURMUR3_32:2E4FF723", "The quick brown fox jumps over the lazy dog")
+    with_newline = murmur3_32(b"a\nb\n")
+    assert hash_matches(f"murmur3:{with_newline:08x}", "a\nb") is True
+    assert hash_matches("murmur3:248bfa48", "hello") is False
+    assert hash_matches("murmur3:0", "") is True  # the empty text hashes to 0, unpadded
 
 
 def test_human_and_unknown_contributors(repo: GitRepo) -> None:

@@ -78,8 +78,9 @@ from foureyes.sources.agent_trace import (
 from foureyes.sources.gitai import GITAI_CONFIDENCE, NOTES_REF, Note, parse_note
 from foureyes.sources.trailers import TRAILER_CONFIDENCE, AiMark, ai_mark
 from foureyes.store import gitrefs
+from foureyes.store.catfile import BlobReader
 from foureyes.store.diskstore import DiskStore
-from foureyes.store.files import LEDGER_RELPATH, BlobReader
+from foureyes.store.files import LEDGER_RELPATH
 from foureyes.store.repo import Repository, file_stamp
 
 SOURCE_TRAILER = "git-trailer"
@@ -509,7 +510,7 @@ class _View:
         self.lock = threading.Lock()
         self.disk = DiskStore(repo.cache_dir, "history", size_limit=2**30)
         self._touched_lock = threading.Lock()
-        self.cat = BlobReader(repo.root)  # one cat-file process, shared by the threads
+        self.cat = BlobReader(repo)  # one cat-file process, shared by the threads
         self._gitdir: Path | None = None
         self._answers: Lru[tuple[object, ...], dict[int, HistoryLine]] = Lru(512)
         self._commits: dict[str, _Commit | None] = {}

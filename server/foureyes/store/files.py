@@ -4,7 +4,8 @@ The editor and a developer's `check` judge the working tree. In CI the gate judg
 commits of a change: the working tree there is only what a checkout made of them, and
 a change's own `.gitattributes` (`working-tree-encoding`, filters) can make that
 differ from the committed bytes. So `Commit` reads every file and the ledger from git
-objects (one long-running `git cat-file --batch`), and `WorkingTree` reads the disk.
+objects (one long-running `git cat-file --batch`: `catfile.BlobReader`), and
+`WorkingTree` reads the disk.
 
 Both decode text the same way (`repo.decode_text`): UTF-8, strictly. Text that is binary,
 huge or not UTF-8 is a UsageError naming the file; callers that judge AI code must
@@ -14,16 +15,13 @@ module knows git objects and file systems; it must not know about claims or face
 
 from __future__ import annotations
 
-import atexit
-import contextlib
-import subprocess
 import threading
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
 from foureyes.core.errors import EnvironmentProblem, UsageError
 from foureyes.core.text import content_key
+from foureyes.store.catfile import BlobReader
 from foureyes.store.repo import FOUREYES_DIR, LEDGER_NAME, Repository, decode_text, file_stamp
 
 LEDGER_RELPATH = f"{FOUREYES_DIR}/{LEDGER_NAME}"
@@ -86,7 +84,7 @@ class Commit:
                 self._links.add(name)
             else:
                 self._blobs[name] = parts[2]
-        self._reader = BlobReader(repo.root)
+        self._reader = BlobReader(repo)
         self._ledger: Path | None = None
         self._lock = threading.Lock()
 
@@ -144,58 +142,3 @@ class Commit:
                 partial.replace(target)
             self._ledger = target
             return target
-
-
-class BlobReader:
-    """One long-running `git cat-file --batch`: a git start-up for the whole check,
-    not one per file."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.lock = threading.Lock()
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def read_all(self, object_ids: Sequence[str]) -> dict[str, bytes | None]:
-        """Raw objects by id (or `rev:path`); None for one git does not have."""
-        return {object_id: self.read(object_id) for object_id in object_ids}
-
-    def read(self, object_id: str) -> bytes | None:
-        """One raw object; None when git does not have it (or git failed: a broken pipe
-        starts a fresh process on the next request)."""
-        with self.lock:
-            try:
-                return self._one(object_id)
-            except (OSError, ValueError):
-                self._stop()
-                return None
-
-    def _one(self, object_id: str) -> bytes | None:
-        process = self.process
-        if process is None or process.poll() is not None:
-            process = self.process = subprocess.Popen(
-                ["git", "cat-file", "--batch"], cwd=self.root, stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            )  # fmt: skip
-            atexit.register(self._stop)
-        assert process.stdin is not None and process.stdout is not None
-        process.stdin.write(object_id.encode() + b"\n")
-        process.stdin.flush()
-        header = process.stdout.readline().split()
-        if not header:
-            raise ValueError("git cat-file stopped")
-        if header[-1] == b"missing" or len(header) < 3:
-            return None
-        size = int(header[2])
-        data = process.stdout.read(size + 1)
-        if len(data) != size + 1:
-            raise ValueError("git cat-file stopped mid-object")
-        return data[:-1]
-
-    def _stop(self) -> None:
-        process, self.process = self.process, None
-        if process is None:
-            return
-        with contextlib.suppress(OSError, ValueError):
-            if process.stdin:
-                process.stdin.close()
-            process.wait(timeout=5)

@@ -121,6 +121,18 @@ class Repository:
         (`git grep` exits 1 when nothing matches)."""
         return _git(self.root, *args, stdin=stdin, ok=ok)
 
+    def git_process(self, *args: str) -> subprocess.Popen[bytes]:
+        """A long-running git process speaking bytes on its stdin and stdout (stderr
+        discarded), for protocols such as `cat-file --batch` that answer many requests
+        for one start-up. The caller owns it and must close its stdin when done."""
+        try:
+            return subprocess.Popen(
+                ["git", *args], cwd=self.root, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+        except FileNotFoundError:
+            raise EnvironmentProblem("git is not installed or not on PATH", "install git") from None
+
     def blob(self, commit: str, relpath: str) -> bytes | None:
         """The exact bytes of a file at a commit (no decoding), or None when it has none."""
         try:
