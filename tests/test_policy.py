@@ -158,6 +158,8 @@ def test_a_toml_syntax_error_names_the_file_and_line(repo: GitRepo) -> None:
         ("[review]\napprovals = { urgent = 1 }\n", "review.approvals.urgent is not a policy key"),
         ("[review]\nseniors = []\n", "review.seniors is empty and CODEOWNERS is not used"),
         ("[review]\nseniors = ['sam']\n", "which is not an email, an @handle"),
+        ("[review]\nseniors = { a = 1 }\n",
+         "review.seniors must be a list of non-empty strings, not a table"),
         ("[review]\ncodeowners = 'yes'\n", "review.codeowners must be true or false"),
         ("[review]\ncodeowners = true\n", "is true, but there is no CODEOWNERS file"),
         ("[review]\nmixed_lines = 'maybe'\n", "it must be one of: review, ignore"),

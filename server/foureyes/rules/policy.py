@@ -20,27 +20,26 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+import attrs
 
 from foureyes.core.errors import UsageError
 from foureyes.core.model import Identity, RiskLevel, Seniors
 from foureyes.core.text import content_key
 from foureyes.risk.assess import RiskConfig
-from foureyes.risk.catalog import LEVEL_THRESHOLDS, RULES
-from foureyes.rules import codeowners, identity
+from foureyes.risk.catalog import LEVEL_THRESHOLDS
+from foureyes.rules import codeowners, identity, policy_schema
 from foureyes.rules.codeowners import Codeowners
-from foureyes.rules.patterns import PatternError, compile_pattern, first_match
-from foureyes.sources.trailers import MarkerError, compile_markers
+from foureyes.rules.patterns import first_match
+from foureyes.rules.policy_lines import line_of
+from foureyes.rules.policy_schema import RawSigning, SchemaError
 from foureyes.store.repo import file_stamp
 
 POLICY_FILE = ".foureyes.toml"
 PYPROJECT = "pyproject.toml"
-SEVERITIES = ("error", "warning", "information", "hint", "off")
-MIXED_CHOICES = ("review", "ignore")
-LEDGER_PROBLEM_CHOICES = ("warn", "fail")
-MAX_APPROVALS = 20
-MAX_WEBHOOK_TIMEOUT = 30.0
 
+_T = TypeVar("_T")
 Reader = Callable[[str], bytes | None]
 
 
@@ -269,71 +268,26 @@ class _Source:
 
     def error(self, key: tuple[str, ...], problem: str, hint: str | None = None) -> PolicyError:
         dotted = ".".join((*self.prefix, *key)) or "(top level)"
-        line = _line_of(self.text, (*self.prefix, *key))
+        line = line_of(self.text, (*self.prefix, *key))
         where = f"{self.name}:{line}" if line else self.name
         return PolicyError(f"{where}: {dotted} {problem}", hint or "see docs/policy.md")
 
 
-_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
-_KEY = re.compile(r'^\s*("(?:[^"\\]|\\.)*"|[A-Za-z0-9_.-]+)\s*=')
-
-
-def _line_of(text: str, key: tuple[str, ...]) -> int | None:
-    """Best effort: the line where a dotted key is set or its table starts."""
-    if not key:
-        return None
-    table: tuple[str, ...] = ()
-    want_table = key
-    for number, line in enumerate(text.splitlines(), start=1):
-        header = _HEADER.match(line)
-        if header:
-            table = tuple(_unquote(p) for p in header.group(1).split("."))
-            if table == want_table:
-                return number
-            continue
-        found = _KEY.match(line)
-        if found:
-            full = (*table, *(_unquote(p) for p in found.group(1).split(".")))
-            if full == key or (len(full) < len(key) and key[: len(full)] == full):
-                return number  # the key itself, or an inline table that holds it
-    return None if len(key) == 1 else _line_of(text, key[:-1])
-
-
-def _unquote(part: str) -> str:
-    part = part.strip()
-    return part[1:-1] if len(part) >= 2 and part[0] == part[-1] == '"' else part
-
-
-# --- validation ---------------------------------------------------------------------------
-
-_TOP_KEYS = ("version", "review", "people", "teams", "paths", "severity", "signing", "check",
-             "notify", "risk", "history", "dependencies")  # fmt: skip
-_REVIEW_KEYS = ("seniors", "codeowners", "approvals", "mixed_lines")
-_LEVELS = tuple(level.value for level in RiskLevel)
+# --- the rules that join several keys (each key alone is policy_schema.py's) ----------
 
 
 def _build(table: dict[str, Any], src: _Source, read: Reader) -> Policy:
-    _known(table, (), _TOP_KEYS, src)
-    version = table.get("version", 1)
-    if version != 1 or isinstance(version, bool):
-        raise src.error(("version",), f"is {version!r}; this foureyes reads version 1")
-    review = _table(table, ("review",), src)
-    _known(review, ("review",), _REVIEW_KEYS, src)
+    try:
+        raw = policy_schema.structure(table)
+    except SchemaError as error:
+        raise src.error(error.key, error.problem, error.hint) from None
+    review = raw.review
     problems: list[str] = []
+    teams = {team.lower(): members for team, members in raw.teams.items()}
 
-    people = {
-        handle.lower(): emails
-        for handle, emails in _mapping(table, "people", src, _check_handle, _emails_of).items()
-    }
-    teams = {
-        team.lower(): members
-        for team, members in _mapping(table, "teams", src, _check_team, _members_of).items()
-    }
-
-    use_codeowners = _bool(review, ("review", "codeowners"), False, src)
     # Read even when owners do not count as seniors: senior owners are suggested first.
     owners_file = codeowners.find(read)
-    if use_codeowners:
+    if review.codeowners:
         if owners_file is None:
             raise src.error(
                 ("review", "codeowners"),
@@ -341,9 +295,10 @@ def _build(table: dict[str, Any], src: _Source, read: Reader) -> Policy:
                 f"add one at {', '.join(codeowners.LOCATIONS)}, or set codeowners = false",
             )
         problems.extend(owners_file.problems)
-    default_seniors: tuple[str, ...] = () if use_codeowners else (identity.ANYONE,)
-    seniors = _entries(review, ("review", "seniors"), default_seniors, src)
-    if not seniors and not use_codeowners:
+    seniors = review.seniors
+    if seniors is None:
+        seniors = () if review.codeowners else (identity.ANYONE,)
+    if not seniors and not review.codeowners:
         raise src.error(
             ("review", "seniors"),
             "is empty and CODEOWNERS is not used, so nobody could ever approve AI code",
@@ -357,242 +312,46 @@ def _build(table: dict[str, Any], src: _Source, read: Reader) -> Policy:
                 "members foureyes can recognise"
             )
 
-    approvals = dict(DEFAULT_POLICY.approvals)
-    raw_approvals = _table(review, ("review", "approvals"), src)
-    _known(raw_approvals, ("review", "approvals"), _LEVELS, src)
-    for level in RiskLevel:
-        if level.value in raw_approvals:
-            key = ("review", "approvals", level.value)
-            value = raw_approvals[level.value]
-            if not isinstance(value, int) or isinstance(value, bool):
-                raise src.error(key, f"must be a whole number, not {value!r}")
-            if not 0 <= value <= MAX_APPROVALS:
-                raise src.error(key, f"must be from 0 to {MAX_APPROVALS}, not {value}")
-            approvals[level] = value
-
-    mixed = _choice(review, ("review", "mixed_lines"), MIXED_CHOICES, "review", src)
-
-    paths = _table(table, ("paths",), src)
-    _known(paths, ("paths",), ("critical", "ignored"), src)
-    critical = _patterns(paths, ("paths", "critical"), src)
-    ignored = _patterns(paths, ("paths", "ignored"), src)
-
-    raw_severity = _table(table, ("severity",), src)
-    _known(raw_severity, ("severity",), _LEVELS, src)
-    severity = dict(DEFAULT_POLICY.severity)
-    for level in RiskLevel:
-        if level.value in raw_severity:
-            severity_key = ("severity", level.value)
-            severity[level] = _choice(raw_severity, severity_key, SEVERITIES, severity[level], src)
-
-    signing = _signing(_table(table, ("signing",), src), src, read)
-
-    check = _table(table, ("check",), src)
-    _known(check, ("check",), ("fail_at", "ledger_problems"), src)
-    fail_at = RiskLevel(_choice(check, ("check", "fail_at"), _LEVELS, "low", src))
-    ledger_problems = _choice(
-        check, ("check", "ledger_problems"), LEDGER_PROBLEM_CHOICES, "warn", src
-    )
-
-    notify = _table(table, ("notify",), src)
-    _known(notify, ("notify",), ("webhooks",), src)
-    webhooks = _webhooks(notify, src)
-
-    risk_weights, risk_levels = _risk(_table(table, ("risk",), src), src)
-
-    history = _table(table, ("history",), src)
-    _known(history, ("history",), ("enabled", "ai_markers"), src)
-    history_enabled = _bool(history, ("history", "enabled"), True, src)
-    ai_markers = _strings(history, ("history", "ai_markers"), src)
-    try:
-        compile_markers(ai_markers)
-    except MarkerError as error:
-        raise src.error(("history", "ai_markers"), str(error), error.hint) from None
-
-    dependencies = _table(table, ("dependencies",), src)
-    _known(dependencies, ("dependencies",), ("python",), src)
-    python = dependencies.get("python")
-    if python is not None and not (isinstance(python, str) and python.strip()):
-        raise src.error(
-            ("dependencies", "python"),
-            "must be a non-empty string",
-            'a virtual environment\'s folder or an interpreter, e.g. ".venv"',
-        )
-
-    return Policy(
-        source=".".join(src.prefix) + f" in {src.name}" if src.prefix else src.name,
-        seniors=seniors, codeowners=use_codeowners, codeowners_file=owners_file,
-        people=people, teams=teams, approvals=approvals, mixed_lines=mixed,
-        critical_paths=critical, ignored_paths=ignored, severity=severity, signing=signing,
-        fail_at=fail_at, ledger_problems=ledger_problems, webhooks=webhooks,
-        risk_weights=risk_weights, risk_levels=risk_levels, history=history_enabled,
-        ai_markers=ai_markers, python=python.strip() if python else None,
-        problems=tuple(problems),
-    )  # fmt: skip
-
-
-def _risk(table: dict[str, Any], src: _Source) -> tuple[dict[str, int], dict[str, int]]:
-    """[risk]: weights per rule (0 turns a rule off) and the scores where levels start."""
-    _known(table, ("risk",), ("weights", "levels"), src)
-    weights: dict[str, int] = {}
-    raw_weights = _table(table, ("risk", "weights"), src)
-    _known(raw_weights, ("risk", "weights"), tuple(RULES), src)
-    for rule, value in raw_weights.items():
-        weights[rule] = _score(value, ("risk", "weights", rule), src)
-    levels = dict(LEVEL_THRESHOLDS)
-    raw_levels = _table(table, ("risk", "levels"), src)
-    _known(raw_levels, ("risk", "levels"), tuple(LEVEL_THRESHOLDS), src)
-    for level, value in raw_levels.items():
-        levels[level] = _score(value, ("risk", "levels", level), src)
+    levels = attrs.asdict(raw.risk.levels)
     if not levels["medium"] <= levels["high"] <= levels["critical"]:
         raise src.error(
             ("risk", "levels"),
             f"must rise from medium to critical, not {levels}",
             "for example medium = 15, high = 35, critical = 70",
         )
-    return weights, levels
+
+    return Policy(
+        source=".".join(src.prefix) + f" in {src.name}" if src.prefix else src.name,
+        seniors=seniors, codeowners=review.codeowners, codeowners_file=owners_file,
+        people={handle.lower(): emails for handle, emails in raw.people.items()},
+        teams=teams, approvals=_by_level(review.approvals, DEFAULT_POLICY.approvals),
+        mixed_lines=review.mixed_lines, critical_paths=raw.paths.critical,
+        ignored_paths=raw.paths.ignored,
+        severity=_by_level(raw.severity, DEFAULT_POLICY.severity),
+        signing=_signing(raw.signing, src, read), fail_at=RiskLevel(raw.check.fail_at),
+        ledger_problems=raw.check.ledger_problems,
+        webhooks=tuple(Webhook(url=hook.url, timeout=hook.timeout)
+                       for hook in raw.notify.webhooks),
+        risk_weights=raw.risk.weights, risk_levels=levels, history=raw.history.enabled,
+        ai_markers=raw.history.ai_markers, python=raw.dependencies.python,
+        problems=tuple(problems),
+    )  # fmt: skip
 
 
-def _score(value: object, key: tuple[str, ...], src: _Source) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 100:
-        raise src.error(key, f"must be a whole number from 0 to 100, not {value!r}")
-    return value
-
-
-def _known(
-    table: Mapping[str, Any], where: tuple[str, ...], known: tuple[str, ...], src: _Source
-) -> None:
-    for key in table:
-        if key not in known:
-            raise src.error(
-                (*where, key), "is not a policy key",
-                f"known keys{' in [' + '.'.join(where) + ']' if where else ''}: "
-                f"{', '.join(known)} (see docs/policy.md)",
-            )  # fmt: skip
-
-
-def _table(parent: Mapping[str, Any], key: tuple[str, ...], src: _Source) -> dict[str, Any]:
-    value = parent.get(key[-1], {})
-    if not isinstance(value, dict):
-        raise src.error(key, f"must be a table, not {_kind(value)}")
-    return value
-
-
-def _bool(parent: Mapping[str, Any], key: tuple[str, ...], default: bool, src: _Source) -> bool:
-    value = parent.get(key[-1], default)
-    if not isinstance(value, bool):
-        raise src.error(key, f"must be true or false, not {value!r}")
-    return value
-
-
-def _choice(
-    parent: Mapping[str, Any],
-    key: tuple[str, ...],
-    choices: tuple[str, ...],
-    default: str,
-    src: _Source,
-) -> str:
-    value = parent.get(key[-1], default)
-    if not isinstance(value, str) or value.lower() not in choices:
-        raise src.error(key, f"is {value!r}; it must be one of: {', '.join(choices)}")
-    return value.lower()
-
-
-def _strings(parent: Mapping[str, Any], key: tuple[str, ...], src: _Source) -> tuple[str, ...]:
-    value = parent.get(key[-1], [])
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise src.error(key, "must be a list of non-empty strings")
-    return tuple(v.strip() for v in value)
-
-
-def _entries(
-    parent: Mapping[str, Any], key: tuple[str, ...], default: tuple[str, ...], src: _Source
-) -> tuple[str, ...]:
-    if key[-1] not in parent:
-        return default
-    entries = _strings(parent, key, src)
-    for entry in entries:
-        if not (entry == identity.ANYONE or identity.is_email(entry) or entry.startswith("@")):
-            raise src.error(
-                key, f'has {entry!r}, which is not an email, an @handle, an @org/team or "*"'
-            )
-    return entries
-
-
-def _patterns(parent: Mapping[str, Any], key: tuple[str, ...], src: _Source) -> tuple[str, ...]:
-    patterns = _strings(parent, key, src)
-    for pattern in patterns:
-        try:
-            compile_pattern(pattern)
-        except PatternError as error:
-            raise src.error(key, f"has the pattern {pattern!r}: {error}") from None
-    return patterns
-
-
-def _mapping(
-    table: Mapping[str, Any],
-    name: str,
-    src: _Source,
-    check_key: Callable[[str], str | None],
-    value_of: Callable[[object], tuple[str, ...] | None],
-) -> dict[str, tuple[str, ...]]:
-    raw = _table(table, (name,), src)
-    found: dict[str, tuple[str, ...]] = {}
-    for key, value in raw.items():
-        problem = check_key(key)
-        if problem:
-            raise src.error((name, key), problem)
-        values = value_of(value)
-        if values is None:
-            raise src.error((name, key), "must be a string or a list of strings")
-        found[key] = values
+def _by_level(raw: object, defaults: Mapping[RiskLevel, _T]) -> dict[RiskLevel, _T]:
+    """The defaults, with the levels the policy sets (None: left out) replaced."""
+    found = dict(defaults)
+    for level in RiskLevel:
+        value = getattr(raw, level.value)
+        if value is not None:
+            found[level] = value
     return found
 
 
-def _check_handle(key: str) -> str | None:
-    return None if identity.is_handle(key) else 'must be an @handle, like "@sam"'
-
-
-def _check_team(key: str) -> str | None:
-    return None if identity.is_team(key) else 'must be an @org/team, like "@acme/platform"'
-
-
-def _emails_of(value: object) -> tuple[str, ...] | None:
-    values = _as_strings(value)
-    if values is None or not all(identity.is_email(v) for v in values):
-        return None
-    return values
-
-
-def _members_of(value: object) -> tuple[str, ...] | None:
-    values = _as_strings(value)
-    if values is None or not all(identity.is_email(v) or v.startswith("@") for v in values):
-        return None
-    return values
-
-
-def _as_strings(value: object) -> tuple[str, ...] | None:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        return None
-    return tuple(v.strip() for v in value)
-
-
-def _signing(table: dict[str, Any], src: _Source, read: Reader) -> Signing:
-    _known(table, ("signing",), ("required", "allowed_signers", "key"), src)
-    required = _bool(table, ("signing", "required"), False, src)
-    allowed = table.get("allowed_signers")
-    if allowed is not None and (not isinstance(allowed, str) or not allowed.strip()):
-        raise src.error(("signing", "allowed_signers"), "must be a path (a string)")
-    key = table.get("key")
-    if key is not None and (not isinstance(key, str) or not key.strip()):
-        raise src.error(("signing", "key"), "must be a path to an SSH key (a string)")
+def _signing(raw: RawSigning, src: _Source, read: Reader) -> Signing:
+    allowed = raw.allowed_signers
     text: str | None = None
     if allowed:
-        allowed = allowed.strip()
         if Path(allowed).is_absolute() or ".." in Path(allowed).parts:
             raise src.error(
                 ("signing", "allowed_signers"),
@@ -609,48 +368,15 @@ def _signing(table: dict[str, Any], src: _Source, read: Reader) -> Signing:
                 "ssh-ed25519 AAAA...` (the format of git's gpg.ssh.allowedSignersFile)",
             )
         text = _text(data)
-    if required and not allowed:
+    if raw.required and not allowed:
         raise src.error(
             ("signing", "required"),
             "is true, but signing.allowed_signers does not name the allowed-signers file",
             "set signing.allowed_signers to a file in the repository listing each "
             "senior's public key",
         )
-    return Signing(required=required, allowed_signers=allowed or None,
-                   allowed_signers_text=text, key=key.strip() if key else None)  # fmt: skip
-
-
-def _webhooks(notify: dict[str, Any], src: _Source) -> tuple[Webhook, ...]:
-    raw = notify.get("webhooks", [])
-    if not isinstance(raw, list):
-        raise src.error(("notify", "webhooks"), "must be a list of tables ([[notify.webhooks]])")
-    hooks: list[Webhook] = []
-    for number, item in enumerate(raw, start=1):
-        key = ("notify", "webhooks")
-        if not isinstance(item, dict):
-            raise src.error(key, f"entry {number} must be a table with a url")
-        unknown = set(item) - {"url", "timeout"}
-        if unknown:
-            raise src.error(key, f"entry {number} has unknown keys: {', '.join(sorted(unknown))}",
-                            "a webhook has url and timeout")  # fmt: skip
-        url = item.get("url")
-        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-            raise src.error(key, f"entry {number}: url must be an http:// or https:// URL")
-        timeout = item.get("timeout", 3.0)
-        if (not isinstance(timeout, int | float) or isinstance(timeout, bool)
-                or not 0 < timeout <= MAX_WEBHOOK_TIMEOUT):  # fmt: skip
-            raise src.error(
-                key, f"entry {number}: timeout must be seconds, above 0 and at most "
-                f"{MAX_WEBHOOK_TIMEOUT:g}"
-            )  # fmt: skip
-        hooks.append(Webhook(url=url, timeout=float(timeout)))
-    return tuple(hooks)
-
-
-def _kind(value: object) -> str:
-    names = {str: "a string", int: "a number", float: "a number", bool: "true/false",
-             list: "a list", dict: "a table"}  # fmt: skip
-    return names.get(type(value), type(value).__name__)
+    return Signing(required=raw.required, allowed_signers=allowed,
+                   allowed_signers_text=text, key=raw.key)  # fmt: skip
 
 
 def digest(text: str | None) -> str:
