@@ -175,15 +175,21 @@ def _commit_from_json(value: object) -> _Commit | None:
     at, message = value.get("at"), value.get("message")
     if author is None or committer is None or len(author) != 2 or len(committer) != 2:
         return None
-    if not isinstance(at, str) or not isinstance(message, str):
-        return None
-    try:
-        when = datetime.fromisoformat(at)
-    except ValueError:
-        return None
-    if when.tzinfo is None:
+    when = _aware_time(at)
+    if when is None or not isinstance(message, str):
         return None
     return _Commit(Identity(*author), Identity(*committer), when, message)
+
+
+def _aware_time(value: object) -> datetime | None:
+    """An ISO 8601 time with its offset, as this module writes them; None for anything else."""
+    if not isinstance(value, str):
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else None
 
 
 def _strings(value: object) -> list[str] | None:
@@ -273,11 +279,8 @@ def _group_from_json(group: object) -> dict[str, Any] | None:
         return None
     if not all(o is None or type(o) is str for o in optional) or type(confidence) is not float:
         return None
-    try:
-        when = datetime.fromisoformat(at)
-    except ValueError:
-        return None
-    if when.tzinfo is None:
+    when = _aware_time(at)
+    if when is None:
         return None
     return {
         "contributor": _CONTRIBUTORS[kind], "agent": agent, "model": model,
