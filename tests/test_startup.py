@@ -23,7 +23,7 @@ from foureyes.cli.main import build_parser, command_in
 from test_capture_record import apply_claude_edits, payload, start_from
 
 # Top-level packages (and foureyes modules) a hook's process must not import.
-FORBIDDEN = ("pygls", "lsprotocol", "jedi", "tree_sitter", "http", "diskcache", "re2")
+FORBIDDEN = ("pygls", "lsprotocol", "jedi", "tree_sitter", "http", "diskcache", "re2", "cattrs")
 FORBIDDEN_FOUREYES = ("foureyes.engine", "foureyes.risk", "foureyes.lsp")
 # pathlib itself imports urllib.parse (for Path.as_uri); the rest of urllib is the
 # heavy part (urllib.request loads http, email, ssl and socket).
