@@ -581,15 +581,21 @@ def _scheduler(versions: dict[str, int]) -> Any:
 async def test_the_latency_lane_never_waits_behind_the_background_lane() -> None:
     import threading
 
+    from foureyes.lsp.scheduler import BACKGROUND_THREADS, LATENCY_THREADS
+
     scheduler = _scheduler({})
     release = threading.Event()
+    # More slow work than both lanes have threads: a shared pool would be full.
+    slow = [
+        asyncio.ensure_future(scheduler.background(release.wait, 10))
+        for _ in range(BACKGROUND_THREADS + LATENCY_THREADS)
+    ]
     try:
-        slow = asyncio.ensure_future(scheduler.background(release.wait, 10))
         fast = await asyncio.wait_for(scheduler.latency(lambda: "answered"), 2)
-        assert fast == "answered" and not slow.done()
+        assert fast == "answered" and not any(task.done() for task in slow)
     finally:
         release.set()
-        await slow
+        await asyncio.gather(*slow)
         scheduler.shutdown()
 
 
