@@ -78,6 +78,8 @@ result.drawn_on_lines = drawn
 -- Another process approves the region: the CLI, as Sam.
 H.git('config', 'user.email', 'sam@example.com')
 H.git('config', 'user.name', 'Sam')
+-- Counted from here: the watcher's first look at the ledger may have asked already.
+local refreshes_before = refreshes
 local approve = vim.system({ H.env.cmd, 'approve', 'app.py:5', '--note', 'from the terminal' }, {
   cwd = H.env.repo,
   text = true,
@@ -87,7 +89,13 @@ H.wait_for('the lens follows the ledger to approved', function()
   return shows('· approved ·') and not shows('not reviewed')
 end)
 result.after = titles()
-result.refresh_requests = refreshes
+-- The lens can reach approved first through the diagnostics the approval changes (the
+-- plugin asks for lenses whenever they change); the server's own refresh request
+-- follows within a ledger poll, and is what other clients rely on.
+H.wait_for('the server asks for a lens refresh after the approval', function()
+  return refreshes > refreshes_before
+end)
+result.refresh_requests = refreshes - refreshes_before
 
 -- An edit of an approved line voids the approval for it (review_flow.lua): the lens
 -- follows the document too, without a ledger change.
